@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * mount.idmap: the mount(8) helper for type "idmap".
+ *
+ *   mount.idmap SRC DIR [-sfnvrw] [-N NS] [-o OPTIONS] [-t idmap[.FSTYPE]]
+ *
+ * argv -> struct idmap_request -> user-namespace fd -> detached, idmapped
+ * tree -> attached at DIR.  This file owns argv, all printing and the exit
+ * codes of mount(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/capability.h>
+
+#include "attach.h"
+#include "cleanup.h"
+#include "mntns.h"
+#include "options.h"
+#include "userns.h"
+
+/* mount(8)'s exit codes. */
+enum {
+	EXIT_USAGE = 1,		/* incorrect invocation or permissions */
+	EXIT_SYSTEM = 2,	/* out of memory, cannot fork... */
+	EXIT_MOUNT = 32,	/* mount failure */
+};
+
+struct config {
+	const char *source;
+	const char *target;
+	const char *type;
+	const char *mntns;
+	bool fake, verbose, nomtab, sloppy;
+	int rw;			/* -r: 1, -w: 0, neither: -1 */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: mount.idmap SRC DIR [-sfnvrw] [-N NS] [-o OPTIONS] [-t idmap]\n"
+"       mount -t idmap SRC DIR -o uidmap=INNER:OUTER:COUNT,gidmap=...\n"
+"\n"
+"Create an idmapped bind mount of SRC on DIR: a file owned by on-disk id\n"
+"INNER+k appears as id OUTER+k through DIR, for 0 <= k < COUNT.\n"
+"\n"
+"Mapping options (-o):\n"
+"  uidmap=INNER:OUTER:COUNT[,...]  uid extents, containerd's order; quote a\n"
+"                                  list with commas: uidmap=\"0:1000:1,1:2000:9\"\n"
+"  gidmap=INNER:OUTER:COUNT[,...]  gid extents; both maps are required\n"
+"  idmap=[u:|g:|b:]INNER:OUTER:COUNT[ ...]\n"
+"                                  util-linux X-mount.idmap syntax; no prefix\n"
+"                                  or b: feeds both maps\n"
+"  idmap=/PATH, userns=/PATH       use an existing user namespace\n"
+"  X-idmap.uidmap=, X-idmap.gidmap=, X-idmap.userns=  other spellings\n"
+"\n"
+"Mount attributes (-o): ro rw nosuid suid nodev dev noexec exec noatime\n"
+"  atime relatime strictatime nodiratime diratime nosymfollow symfollow;\n"
+"  rbind idmaps the whole tree. user, users, nouser, owner, group and\n"
+"  defaults are accepted and grant nothing.\n"
+"\n"
+"Flags:\n"
+"  -s  ignore unknown options      -f  check and build everything, attach nothing\n"
+"  -n  accepted (no utab record)   -v  print the plan\n"
+"  -r  read-only (ro)              -w  read-write (rw)\n"
+"  -N NS  work in mount namespace NS (a PID or /proc/PID/ns/mnt)\n"
+"  -t idmap  the type, as mount(8) passes it\n"
+"  -h, --help     this text       -V, --version  the version\n"
+"\n"
+"Exit codes: 0 success, 1 bad usage or no privilege, 2 system error,\n"
+"32 mount failure.  See mount.idmap(8).\n");
+}
+
+static int parse_argv(int argc, char **argv, struct config *cfg,
+		      char ***opts, size_t *nopts)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t npos = 0;
+	int c;
+
+	*opts = calloc((size_t)argc, sizeof(char *));
+	if (!*opts)
+		return EXIT_SYSTEM;
+	/* A leading '-' keeps SRC and DIR in order wherever they stand, even
+	 * under POSIXLY_CORRECT. */
+	while ((c = getopt_long(argc, argv, "-sfnvrwhVo:t:N:", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 1:
+			if (npos == 0)
+				cfg->source = optarg;
+			else if (npos == 1)
+				cfg->target = optarg;
+			else {
+				fprintf(stderr, "mount.idmap: unexpected argument \"%s\": expected SRC DIR\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			npos++;
+			break;
+		case 's': cfg->sloppy = true; break;
+		case 'f': cfg->fake = true; break;
+		case 'n': cfg->nomtab = true; break;
+		case 'v': cfg->verbose = true; break;
+		case 'r': cfg->rw = 1; break;
+		case 'w': cfg->rw = 0; break;
+		case 'o': (*opts)[(*nopts)++] = optarg; break;
+		case 't': cfg->type = optarg; break;
+		case 'N': cfg->mntns = optarg; break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("mount.idmap %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (npos < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static bool have_sys_admin(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_flag_value_t v = CAP_CLEAR;
+
+	if (caps) {
+		cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &v);
+		cap_free(caps);
+	}
+	return v == CAP_SET;
+}
+
+/* Resource exhaustion is a system error; anything else is the mount's. */
+static int exit_code(int r, int dflt)
+{
+	switch (-r) {
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+	case EAGAIN:
+		return EXIT_SYSTEM;
+	default:
+		return dflt;
+	}
+}
+
+static void print_map(const char *name, const struct idmap_map *map)
+{
+	char line[128];
+
+	for (size_t i = 0; i < map->n; i++) {
+		idmap_describe(&map->ext[i], line, sizeof(line));
+		printf("  %s: %s\n", name, line);
+	}
+}
+
+static void print_plan(const struct config *cfg,
+		       const struct idmap_request *req)
+{
+	printf("mount.idmap: %sidmapped %s of \"%s\" on \"%s\"\n",
+	       cfg->fake ? "(fake) " : "",
+	       req->recursive ? "recursive bind" : "bind", cfg->source,
+	       cfg->target);
+	if (req->userns)
+		printf("  user namespace: %s\n", req->userns);
+	print_map("uid", &req->uid);
+	print_map("gid", &req->gid);
+}
+
+static int fail(int code, const struct diag *d)
+{
+	fprintf(stderr, "mount.idmap: %s\n", d->msg);
+	return code;
+}
+
+static int run(struct config *cfg, char **opts, size_t nopts,
+	       struct idmap_request *req)
+{
+	struct diag d = { "" };
+	_cleanup_close_ int nsfd = -1;
+	int r;
+
+	if (cfg->type && strcmp(cfg->type, "idmap") != 0) {
+		if (strncmp(cfg->type, "idmap.", 6) == 0)
+			fprintf(stderr, "mount.idmap: -t %s: new filesystems (idmap.FSTYPE) are not supported yet; bind-mount an existing mount with -t idmap\n",
+				cfg->type);
+		else
+			fprintf(stderr, "mount.idmap: -t %s: this helper mounts type idmap only\n",
+				cfg->type);
+		return EXIT_USAGE;
+	}
+
+	req->sloppy = cfg->sloppy;
+	for (size_t i = 0; i < nopts; i++) {
+		r = options_parse(req, opts[i], &d);
+		if (r < 0)
+			return fail(r == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE, &d);
+	}
+	if (cfg->rw >= 0)
+		options_parse(req, cfg->rw ? "ro" : "rw", &d);
+	r = options_check(req, &d);
+	if (r < 0)
+		return fail(EXIT_USAGE, &d);
+
+	if (cfg->verbose)
+		print_plan(cfg, req);
+
+	if (cfg->mntns) {
+		r = mntns_enter(cfg->mntns, &d);
+		if (r < 0)
+			return fail(exit_code(r, EXIT_MOUNT), &d);
+	}
+
+	if (req->userns) {
+		nsfd = userns_open(req->userns, &d);
+		if (nsfd < 0)
+			return fail(exit_code(nsfd, EXIT_MOUNT), &d);
+	} else {
+		nsfd = userns_create(&req->uid, &req->gid, &d);
+		if (nsfd < 0)
+			return fail(EXIT_SYSTEM, &d);
+	}
+
+	r = attach_mount(&(struct attach_plan){
+				 .source = cfg->source,
+				 .target = cfg->target,
+				 .userns_fd = nsfd,
+				 .attr_set = req->attr_set,
+				 .attr_clr = req->attr_clr,
+				 .recursive = req->recursive,
+				 .dry_run = cfg->fake,
+			 }, &d);
+	if (r < 0)
+		return fail(exit_code(r, EXIT_MOUNT), &d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = { .rw = -1 };
+	struct idmap_request req;
+	_cleanup_free_ char **opts = NULL;
+	size_t nopts = 0;
+	int rc;
+
+	/* Installed setuid, this would let any user pick the owners of any
+	 * tree: refuse before reading anything. */
+	if (getauxval(AT_SECURE)) {
+		fprintf(stderr, "mount.idmap: refusing to run setuid or setgid: idmapped mounts are for root only\n");
+		return EXIT_USAGE;
+	}
+
+	rc = parse_argv(argc, argv, &cfg, &opts, &nopts);
+	if (rc)
+		return rc;
+
+	if (!have_sys_admin()) {
+		fprintf(stderr, "mount.idmap: %s on %s: root privileges (CAP_SYS_ADMIN) are needed; idmapped mounts cannot be user mounts\n",
+			cfg.source, cfg.target);
+		return EXIT_USAGE;
+	}
+
+	options_init(&req);
+	rc = run(&cfg, opts, nopts, &req);
+	options_free(&req);
+	return rc;
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Option string -> struct idmap_request.
+ *
+ * libmount does the tokenising (and so the quoting rules of mount(8)) and
+ * supplies the names of the kernel's mount flags; this file only decides
+ * what each option means for an idmapped mount.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include <libmount.h>
+
+#include "cleanup.h"
+#include "mountapi.h"
+#include "options.h"
+
+void options_init(struct idmap_request *req)
+{
+	memset(req, 0, sizeof(*req));
+}
+
+void options_free(struct idmap_request *req)
+{
+	free(req->userns);
+	req->userns = NULL;
+}
+
+static bool name_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && memcmp(name, want, len) == 0;
+}
+
+/* Our own options, with the X-idmap.* and x-idmap.* spellings that fstab
+ * users write. */
+static int own_option(const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		enum option_kind kind;
+	} own[] = {
+		{ "uidmap", OPT_UIDMAP },
+		{ "gidmap", OPT_GIDMAP },
+		{ "userns", OPT_USERNS },
+		{ "idmap", OPT_IDMAP },
+	};
+
+	if (len > 8 && (name[0] == 'X' || name[0] == 'x') &&
+	    memcmp(name + 1, "-idmap.", 7) == 0) {
+		name += 8;
+		len -= 8;
+		/* X-idmap.idmap= is not a spelling anybody uses. */
+		if (name_is(name, len, "idmap"))
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (name_is(name, len, own[i].name))
+			return (int)own[i].kind;
+	return -1;
+}
+
+/*
+ * Find @name in one of libmount's built-in maps.  Map names carry a
+ * suffix: "=" (value required), "[=]" (value optional); MNT_PREFIX entries
+ * such as "x-" match any option that starts with them.
+ */
+static const struct libmnt_optmap *map_lookup(int map_id, const char *name,
+					      size_t len)
+{
+	const struct libmnt_optmap *ent = mnt_get_builtin_optmap(map_id);
+
+	for (; ent && ent->name; ent++) {
+		size_t n = strcspn(ent->name, "[=");
+
+		if (ent->mask & MNT_PREFIX) {
+			if (len > n && memcmp(name, ent->name, n) == 0)
+				return ent;
+		} else if (n == len && memcmp(name, ent->name, n) == 0) {
+			return ent;
+		}
+	}
+	return NULL;
+}
+
+/* MS_* flag -> the MOUNT_ATTR_* bit that mount_setattr() takes. */
+static bool vfs_attr(unsigned long ms, int mask, uint64_t *attr)
+{
+	bool inv = mask & MNT_INVERT;
+
+	switch (ms) {
+	case MS_RDONLY:
+		*attr = MOUNT_ATTR_RDONLY;
+		return true;
+	case MS_NOSUID:
+		*attr = MOUNT_ATTR_NOSUID;
+		return true;
+	case MS_NODEV:
+		*attr = MOUNT_ATTR_NODEV;
+		return true;
+	case MS_NOEXEC:
+		*attr = MOUNT_ATTR_NOEXEC;
+		return true;
+	case MS_NODIRATIME:
+		*attr = MOUNT_ATTR_NODIRATIME;
+		return true;
+	case MS_NOSYMFOLLOW:
+		*attr = MOUNT_ATTR_NOSYMFOLLOW;
+		return true;
+	case MS_NOATIME:
+		/* "atime" undoes noatime: back to the kernel default. */
+		*attr = inv ? MOUNT_ATTR_RELATIME : MOUNT_ATTR_NOATIME;
+		return true;
+	case MS_RELATIME:
+		*attr = MOUNT_ATTR_RELATIME;
+		return !inv;
+	case MS_STRICTATIME:
+		*attr = MOUNT_ATTR_STRICTATIME;
+		return !inv;
+	default:
+		return false;
+	}
+}
+
+enum option_kind options_classify(const char *name, size_t len)
+{
+	const struct libmnt_optmap *ent;
+	int own = own_option(name, len);
+	uint64_t attr;
+
+	if (own >= 0)
+		return (enum option_kind)own;
+
+	ent = map_lookup(MNT_LINUX_MAP, name, len);
+	if (ent) {
+		unsigned long ms = (unsigned long)ent->id;
+
+		if (vfs_attr(ms, ent->mask, &attr))
+			return OPT_VFS;
+		if (ms == MS_BIND || ms == (MS_BIND | MS_REC))
+			return OPT_BIND;
+		if (ms & (MS_REMOUNT | MS_MOVE | MS_SHARED | MS_PRIVATE |
+			  MS_SLAVE | MS_UNBINDABLE))
+			return OPT_REFUSED;
+		return OPT_FS;
+	}
+
+	ent = map_lookup(MNT_USERSPACE_MAP, name, len);
+	if (ent) {
+		/* loop=, offset=, encryption=, verity.*: these make mount(8)
+		 * set up a device, which an idmapped bind never wants. */
+		if (ent->id & (MNT_MS_LOOP | MNT_MS_OFFSET | MNT_MS_SIZELIMIT |
+			       MNT_MS_ENCRYPTION | MNT_MS_HASH_DEVICE |
+			       MNT_MS_ROOT_HASH | MNT_MS_HASH_OFFSET |
+			       MNT_MS_ROOT_HASH_FILE | MNT_MS_FEC_DEVICE |
+			       MNT_MS_FEC_OFFSET | MNT_MS_FEC_ROOTS |
+			       MNT_MS_ROOT_HASH_SIG |
+			       MNT_MS_VERITY_ON_CORRUPTION))
+			return OPT_REFUSED;
+		return OPT_INERT;
+	}
+	return OPT_UNKNOWN;
+}
+
+/* Apply one VFS attribute; the last one given wins. */
+static void apply_vfs(struct idmap_request *req, const char *name,
+		      size_t len)
+{
+	const struct libmnt_optmap *ent = map_lookup(MNT_LINUX_MAP, name, len);
+	unsigned long ms = (unsigned long)ent->id;
+	uint64_t attr = 0;
+
+	vfs_attr(ms, ent->mask, &attr);
+	if (ms == MS_NOATIME || ms == MS_RELATIME || ms == MS_STRICTATIME) {
+		/* The atime mode is one field, not independent bits. */
+		req->attr_set = (req->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | attr;
+		req->attr_clr |= MOUNT_ATTR__ATIME;
+	} else if (ent->mask & MNT_INVERT) {
+		req->attr_set &= ~attr;
+		req->attr_clr |= attr;
+	} else {
+		req->attr_set |= attr;
+		req->attr_clr &= ~attr;
+	}
+}
+
+/* mount(8) may leave a value quoted: uidmap="0:1:1,5:6:1". */
+static char *unquote(const char *val, size_t len)
+{
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val++;
+		len -= 2;
+	}
+	return strndup(val, len);
+}
+
+/* libmount skips an option whose quote never closes: refuse instead. */
+static int check_quotes(const char *optstr, struct diag *d)
+{
+	size_t quotes = 0;
+
+	for (const char *p = optstr; *p; p++)
+		quotes += *p == '"';
+	if (quotes % 2)
+		return diag_fail(d, EINVAL,
+			"unbalanced quote in options \"%s\": every \" must be closed",
+			optstr);
+	return 0;
+}
+
+static int set_userns(struct idmap_request *req, const char *opt,
+		      const char *path, struct diag *d)
+{
+	if (path[0] != '/')
+		return diag_fail(d, EINVAL,
+			"%s: \"%s\" is not an absolute path to a user namespace (such as /proc/PID/ns/user)",
+			opt, path);
+	if (req->userns && strcmp(req->userns, path) != 0)
+		return diag_fail(d, EINVAL,
+			"%s: a user namespace is already given (\"%s\"); give only one",
+			opt, req->userns);
+	if (!req->userns) {
+		req->userns = strdup(path);
+		if (!req->userns)
+			return diag_fail(d, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int apply_value(struct idmap_request *req, enum option_kind kind,
+		       const char *opt, const char *value, struct diag *d)
+{
+	switch (kind) {
+	case OPT_UIDMAP:
+		return idmap_parse_list(value, opt, &req->uid, d);
+	case OPT_GIDMAP:
+		return idmap_parse_list(value, opt, &req->gid, d);
+	case OPT_USERNS:
+		return set_userns(req, opt, value, d);
+	case OPT_IDMAP:
+		if (value[0] == '/')
+			return set_userns(req, opt, value, d);
+		return idmap_parse_ul(value, opt, &req->uid, &req->gid, d);
+	default:
+		return 0;
+	}
+}
+
+static int apply_option(struct idmap_request *req, const char *name,
+			size_t nlen, const char *val, size_t vlen,
+			struct diag *d)
+{
+	enum option_kind kind = options_classify(name, nlen);
+	_cleanup_free_ char *opt = strndup(name, nlen);
+	_cleanup_free_ char *value = NULL;
+
+	if (!opt)
+		return diag_fail(d, ENOMEM, "out of memory");
+
+	switch (kind) {
+	case OPT_UIDMAP:
+	case OPT_GIDMAP:
+	case OPT_IDMAP:
+	case OPT_USERNS:
+		if (!val)
+			return diag_fail(d, EINVAL,
+				"option \"%s\" needs a value, as in %s=%s",
+				opt, opt,
+				kind == OPT_USERNS ? "/proc/PID/ns/user" :
+				kind == OPT_IDMAP ? "b:INNER:OUTER:COUNT" :
+				"INNER:OUTER:COUNT");
+		value = unquote(val, vlen);
+		if (!value)
+			return diag_fail(d, ENOMEM, "out of memory");
+		return apply_value(req, kind, opt, value, d);
+	case OPT_VFS:
+		apply_vfs(req, name, nlen);
+		return 0;
+	case OPT_BIND:
+		if (name_is(name, nlen, "rbind"))
+			req->recursive = true;
+		return 0;
+	case OPT_INERT:
+		return 0;
+	case OPT_FS:
+		if (req->sloppy)
+			return 0;
+		return diag_fail(d, EINVAL,
+			"option \"%s\" is a filesystem option; an idmapped bind mount cannot change it",
+			opt);
+	case OPT_REFUSED:
+		if (req->sloppy)
+			return 0;
+		return diag_fail(d, EINVAL,
+			"option \"%s\" has no meaning for an idmapped mount (propagation is set by mount(8), devices are not set up by mount.idmap)",
+			opt);
+	case OPT_UNKNOWN:
+	default:
+		if (req->sloppy)
+			return 0;
+		return diag_fail(d, EINVAL,
+			"unknown option \"%s\": expected uidmap=, gidmap=, idmap=, userns= or a VFS option (ro, rw, nosuid, nodev, noexec, noatime, relatime, strictatime, nodiratime, nosymfollow); -s ignores unknown options",
+			opt);
+	}
+}
+
+int options_parse(struct idmap_request *req, const char *optstr,
+		  struct diag *d)
+{
+	char *p = (char *)optstr;
+	char *name, *val;
+	size_t nlen, vlen;
+	int r;
+
+	if (!optstr)
+		return 0;
+	r = check_quotes(optstr, d);
+	if (r < 0)
+		return r;
+
+	while ((r = mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen)) == 0) {
+		r = apply_option(req, name, nlen, val, vlen, d);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return diag_fail(d, EINVAL, "cannot parse options \"%s\"",
+				 optstr);
+	return 0;
+}
+
+bool options_have_mapping(const struct idmap_request *req)
+{
+	return req->uid.n || req->gid.n || req->userns;
+}
+
+int options_check(const struct idmap_request *req, struct diag *d)
+{
+	int r;
+
+	if (req->userns && (req->uid.n || req->gid.n))
+		return diag_fail(d, EINVAL,
+			"both maps and a user namespace (\"%s\") are given: use either uidmap=/gidmap= or userns=, not both",
+			req->userns);
+	if (req->userns)
+		return 0;
+	if (!req->uid.n && !req->gid.n)
+		return diag_fail(d, EINVAL,
+			"no mapping given: write uidmap=INNER:OUTER:COUNT,gidmap=INNER:OUTER:COUNT (or idmap=b:INNER:OUTER:COUNT, or userns=PATH). mount(8) drops every X-* option, X-mount.idmap included, before it runs a helper");
+	if (!req->uid.n || !req->gid.n) {
+		const char *miss = req->uid.n ? "gid" : "uid";
+
+		return diag_fail(d, EINVAL,
+			"no %s map: the kernel needs both a uid and a gid map; add %smap=INNER:OUTER:COUNT, or write idmap=b:INNER:OUTER:COUNT to give both at once",
+			miss, miss);
+	}
+	r = idmap_validate(&req->uid, "uid", d);
+	if (r < 0)
+		return r;
+	return idmap_validate(&req->gid, "gid", d);
+}

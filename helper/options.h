@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The option string -> struct idmap_request.  Options are iterated by
+ * libmount, so quoting follows mount(8)'s rules; VFS option names come from
+ * libmount's own flag map.
+ */
+#ifndef MOUNT_IDMAP_OPTIONS_H
+#define MOUNT_IDMAP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "idmap.h"
+
+struct idmap_request {
+	struct idmap_map uid;
+	struct idmap_map gid;
+	char *userns;		/* userns=PATH or idmap=/PATH */
+	uint64_t attr_set;	/* MOUNT_ATTR_* to set ... */
+	uint64_t attr_clr;	/* ... and to clear, beside MOUNT_ATTR_IDMAP */
+	bool recursive;		/* rbind: idmap the whole tree */
+	bool sloppy;		/* -s: ignore unknown options */
+};
+
+/* How options_classify() sees one option name. */
+enum option_kind {
+	OPT_UIDMAP,		/* uidmap=, X-idmap.uidmap= */
+	OPT_GIDMAP,		/* gidmap=, X-idmap.gidmap= */
+	OPT_IDMAP,		/* idmap= (util-linux syntax or a path) */
+	OPT_USERNS,		/* userns=, X-idmap.userns= */
+	OPT_VFS,		/* a per-mount attribute: ro, nosuid, ... */
+	OPT_BIND,		/* bind, rbind */
+	OPT_INERT,		/* accepted, grants nothing: user, defaults... */
+	OPT_FS,			/* a filesystem option (sync, mand...) */
+	OPT_REFUSED,		/* meaningless here: loop=, propagation... */
+	OPT_UNKNOWN,
+};
+
+enum option_kind options_classify(const char *name, size_t len);
+
+void options_init(struct idmap_request *req);
+void options_free(struct idmap_request *req);
+
+/* Parse one option string into @req.  May be called several times. */
+int options_parse(struct idmap_request *req, const char *optstr,
+		  struct diag *d);
+
+/* True when @req carries any mapping (maps or a user namespace). */
+bool options_have_mapping(const struct idmap_request *req);
+
+/* Cross-option rules, once every source is parsed. */
+int options_check(const struct idmap_request *req, struct diag *d);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Maps -> a user-namespace fd, or a path -> a verified user-namespace fd.
+ */
+#ifndef MOUNT_IDMAP_USERNS_H
+#define MOUNT_IDMAP_USERNS_H
+
+#include <sys/types.h>
+
+#include "diag.h"
+#include "idmap.h"
+
+/*
+ * Create a user namespace that carries @uid and @gid and return an
+ * O_CLOEXEC fd for it.  The namespace is born in a clone(CLONE_VM) child
+ * that shares our memory, lives only while its maps are written, and is
+ * killed and reaped (through a pidfd) before this returns.
+ */
+int userns_create(const struct idmap_map *uid, const struct idmap_map *gid,
+		  struct diag *d);
+
+/* Open @path and check that it is a user namespace, and not the initial
+ * one.  Returns an O_CLOEXEC fd. */
+int userns_open(const char *path, struct diag *d);
+
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+/* The points at which a test may interfere with the child. */
+enum userns_step {
+	USERNS_BEFORE_MAPS,
+	USERNS_BETWEEN_MAPS,
+	USERNS_BEFORE_NSFD,
+};
+
+/* Called at each step with the child's pid and pidfd.  Test builds only. */
+extern void (*userns_test_hook)(enum userns_step step, pid_t child,
+				int pidfd);
+#endif
+
+#endif
