@@ -1,14 +1,337 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * userns.c as root: the namespace carries the maps, the child never
+ * outlives the call (or the helper), and a child that dies at any step
+ * makes the call fail cleanly: no hang, no zombie, no leaked fd.
+ */
 #include <atf-c.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
-ATF_TC_WITHOUT_HEAD(placeholder);
-ATF_TC_BODY(placeholder, tc)
+#include "userns.h"
+
+static void one_extent(struct idmap_map *m, uint32_t in, uint32_t out,
+		       uint32_t count)
+{
+	m->n = 1;
+	m->ext[0] = (struct idmap_extent){ in, out, count };
+}
+
+static int count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	ATF_REQUIRE(dir);
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n - 1; /* the DIR's own fd */
+}
+
+static void require_no_children(void)
+{
+	errno = 0;
+	ATF_REQUIRE_EQ(waitpid(-1, NULL, WNOHANG), -1);
+	ATF_REQUIRE_EQ(errno, ECHILD);
+}
+
+/* Read a map file of the namespace behind @nsfd, from inside it. */
+static void read_map_in(int nsfd, const char *file, char *buf, size_t size)
+{
+	int pipefd[2];
+	pid_t pid;
+	ssize_t n;
+
+	ATF_REQUIRE(pipe(pipefd) == 0);
+	pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		char path[64], text[256];
+		int fd;
+
+		close(pipefd[0]);
+		if (setns(nsfd, CLONE_NEWUSER) < 0)
+			_exit(1);
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, text, sizeof(text));
+		if (n <= 0 || write(pipefd[1], text, (size_t)n) != n)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], buf, size - 1);
+	close(pipefd[0]);
+	ATF_REQUIRE(n > 0);
+	buf[n] = '\0';
+	ATF_REQUIRE(waitpid(pid, NULL, 0) == pid);
+}
+
+/* Collapse runs of blanks so the kernel's column padding does not matter. */
+static void squeeze(char *s)
+{
+	char *o = s;
+
+	for (char *p = s; *p; p++)
+		if (!(*p == ' ' && (o == s || o[-1] == ' ' || o[-1] == '\n')))
+			*o++ = *p;
+	*o = '\0';
+}
+
+ATF_TC(create_carries_maps);
+ATF_TC_HEAD(create_carries_maps, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(create_carries_maps, tc)
+{
+	struct idmap_map uid = { 0 }, gid = { 0 };
+	struct diag d = { "" };
+	char text[256];
+	int before, fd;
+
+	(void)tc;
+	uid.n = 2;
+	uid.ext[0] = (struct idmap_extent){ 0, 100000, 65536 };
+	uid.ext[1] = (struct idmap_extent){ 65536, 5000, 10 };
+	one_extent(&gid, 0, 200000, 1000);
+
+	before = count_fds();
+	fd = userns_create(&uid, &gid, &d);
+	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
+	ATF_CHECK_EQ(ioctl(fd, NS_GET_NSTYPE), CLONE_NEWUSER);
+	ATF_CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ATF_CHECK_EQ(count_fds(), before + 1);
+	require_no_children();
+
+	read_map_in(fd, "uid_map", text, sizeof(text));
+	squeeze(text);
+	ATF_CHECK_STREQ(text, "0 100000 65536\n65536 5000 10\n");
+	read_map_in(fd, "gid_map", text, sizeof(text));
+	squeeze(text);
+	ATF_CHECK_STREQ(text, "0 200000 1000\n");
+	close(fd);
+}
+
+ATF_TC(create_kernel_refusal);
+ATF_TC_HEAD(create_kernel_refusal, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(create_kernel_refusal, tc)
+{
+	/* Unvalidated input reaching the kernel: overlapping extents. */
+	struct idmap_map uid = { 0 }, gid = { 0 };
+	struct diag d = { "" };
+	int before = count_fds(), r;
+
+	(void)tc;
+	uid.n = 2;
+	uid.ext[0] = (struct idmap_extent){ 0, 1000, 10 };
+	uid.ext[1] = (struct idmap_extent){ 5, 2000, 10 };
+	one_extent(&gid, 0, 1000, 1);
+	r = userns_create(&uid, &gid, &d);
+	ATF_CHECK_EQ(r, -EINVAL);
+	ATF_CHECK_MSG(strstr(d.msg, "uid_map"), "%s", d.msg);
+	ATF_CHECK_EQ(count_fds(), before);
+	require_no_children();
+}
+
+/* The step at which the hook kills the child, for the tests below. */
+static enum userns_step kill_at;
+
+static void kill_child(enum userns_step step, pid_t child, int pidfd)
+{
+	siginfo_t info;
+
+	(void)child;
+	if (step != kill_at)
+		return;
+	ATF_REQUIRE(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0);
+	/* Wait until it is really dead, but leave the zombie to userns.c. */
+	ATF_REQUIRE(waitid(P_PIDFD, (id_t)pidfd, &info,
+			   WEXITED | WNOWAIT | __WALL) == 0);
+}
+
+static void child_dies_at(enum userns_step step)
+{
+	struct idmap_map uid = { 0 }, gid = { 0 };
+	struct diag d = { "" };
+	int before = count_fds(), r;
+
+	one_extent(&uid, 0, 100000, 65536);
+	one_extent(&gid, 0, 100000, 65536);
+	kill_at = step;
+	userns_test_hook = kill_child;
+	alarm(20);	/* a hang fails the test instead of stalling it */
+	r = userns_create(&uid, &gid, &d);
+	alarm(0);
+	userns_test_hook = NULL;
+
+	ATF_CHECK_MSG(r < 0, "a dead child still gave fd %d", r);
+	ATF_CHECK_MSG(d.msg[0] != '\0', "no message");
+	ATF_CHECK_EQ(count_fds(), before);
+	require_no_children();
+}
+
+#define DIES_AT(name, step)                                   \
+	ATF_TC(name);                                         \
+	ATF_TC_HEAD(name, tc)                                 \
+	{                                                     \
+		atf_tc_set_md_var(tc, "require.user", "root"); \
+	}                                                     \
+	ATF_TC_BODY(name, tc)                                 \
+	{                                                     \
+		(void)tc;                                     \
+		child_dies_at(step);                          \
+	}
+
+DIES_AT(child_dies_before_maps, USERNS_BEFORE_MAPS)
+DIES_AT(child_dies_between_maps, USERNS_BETWEEN_MAPS)
+DIES_AT(child_dies_before_nsfd, USERNS_BEFORE_NSFD)
+
+/* The helper dies (any way at all) while its child waits. */
+static int report_fd = -1;
+
+static void die_now(enum userns_step step, pid_t child, int pidfd)
+{
+	(void)pidfd;
+	if (step != USERNS_BEFORE_NSFD)
+		return;
+	if (write(report_fd, &child, sizeof(child)) != sizeof(child))
+		_exit(2);
+	_exit(0);
+}
+
+ATF_TC(child_never_outlives_helper);
+ATF_TC_HEAD(child_never_outlives_helper, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(child_never_outlives_helper, tc)
+{
+	int pipefd[2], status;
+	pid_t helper, child = 0;
+
+	(void)tc;
+	/* Orphans come to us, so we can see how the child ends. */
+	ATF_REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+	ATF_REQUIRE(pipe(pipefd) == 0);
+	helper = fork();
+	ATF_REQUIRE(helper >= 0);
+	if (helper == 0) {
+		struct idmap_map uid = { 0 }, gid = { 0 };
+
+		close(pipefd[0]);
+		report_fd = pipefd[1];
+		one_extent(&uid, 0, 100000, 65536);
+		one_extent(&gid, 0, 100000, 65536);
+		userns_test_hook = die_now;
+		userns_create(&uid, &gid, NULL);
+		_exit(3); /* the hook never returned */
+	}
+	close(pipefd[1]);
+	ATF_REQUIRE(read(pipefd[0], &child, sizeof(child)) == sizeof(child));
+	close(pipefd[0]);
+	ATF_REQUIRE(waitpid(helper, &status, 0) == helper);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* The child must end promptly. */
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(child, &status, WNOHANG | __WALL);
+
+		if (r == child) {
+			/* Killed by the parent-death signal, or, when the
+			 * helper died before the child ran at all, gone by
+			 * itself on seeing its parent changed. */
+			ATF_CHECK_MSG((WIFSIGNALED(status) &&
+				       WTERMSIG(status) == SIGKILL) ||
+				      (WIFEXITED(status) &&
+				       WEXITSTATUS(status) == 0),
+				      "child ended with status %#x", status);
+			return;
+		}
+		usleep(10000);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, __WALL);
+	atf_tc_fail("the namespace child %d outlived its helper", child);
+}
+
+static void open_fails(const char *path, const char *needle)
+{
+	struct diag d = { "" };
+	int before = count_fds(), r;
+
+	r = userns_open(path, &d);
+	ATF_CHECK_MSG(r < 0, "%s was accepted", path);
+	ATF_CHECK_MSG(strstr(d.msg, needle), "%s: %s", path, d.msg);
+	ATF_CHECK_MSG(strstr(d.msg, path), "%s: %s", path, d.msg);
+	ATF_CHECK_EQ(count_fds(), before);
+}
+
+ATF_TC(open_rejects);
+ATF_TC_HEAD(open_rejects, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(open_rejects, tc)
 {
 	(void)tc;
+	open_fails("/proc/self/ns/user", "initial user namespace");
+	open_fails("/proc/self/ns/mnt", "not a user namespace");
+	open_fails("/etc/passwd", "not a user namespace");
+	open_fails("/nonexistent/ns", "No such file");
+}
+
+ATF_TC(open_accepts_userns);
+ATF_TC_HEAD(open_accepts_userns, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(open_accepts_userns, tc)
+{
+	struct idmap_map m = { 0 };
+	struct diag d = { "" };
+	char path[64];
+	int fd, fd2;
+
+	(void)tc;
+	one_extent(&m, 0, 100000, 65536);
+	fd = userns_create(&m, &m, &d);
+	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fd2 = userns_open(path, &d);
+	ATF_REQUIRE_MSG(fd2 >= 0, "%s", d.msg);
+	ATF_CHECK_EQ(ioctl(fd2, NS_GET_NSTYPE), CLONE_NEWUSER);
+	ATF_CHECK(fcntl(fd2, F_GETFD) & FD_CLOEXEC);
+	close(fd2);
+	close(fd);
 }
 
 ATF_TP_ADD_TCS(tp)
 {
-	ATF_TP_ADD_TC(tp, placeholder);
+	ATF_TP_ADD_TC(tp, create_carries_maps);
+	ATF_TP_ADD_TC(tp, create_kernel_refusal);
+	ATF_TP_ADD_TC(tp, child_dies_before_maps);
+	ATF_TP_ADD_TC(tp, child_dies_between_maps);
+	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);
+	ATF_TP_ADD_TC(tp, child_never_outlives_helper);
+	ATF_TP_ADD_TC(tp, open_rejects);
+	ATF_TP_ADD_TC(tp, open_accepts_userns);
 	return atf_no_error();
 }
