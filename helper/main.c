@@ -22,11 +22,13 @@
 #include "mntns.h"
 #include "options.h"
 #include "userns.h"
+#include "utab.h"
 
 /* mount(8)'s exit codes. */
 enum {
 	EXIT_USAGE = 1,		/* incorrect invocation or permissions */
 	EXIT_SYSTEM = 2,	/* out of memory, cannot fork... */
+	EXIT_UTAB = 16,		/* problems writing or locking utab */
 	EXIT_MOUNT = 32,	/* mount failure */
 };
 
@@ -64,15 +66,18 @@ static void usage(FILE *out)
 "  defaults are accepted and grant nothing.\n"
 "\n"
 "Flags:\n"
-"  -s  ignore unknown options      -f  check and build everything, attach nothing\n"
-"  -n  accepted (no utab record)   -v  print the plan\n"
-"  -r  read-only (ro)              -w  read-write (rw)\n"
-"  -N NS  work in mount namespace NS (a PID or /proc/PID/ns/mnt)\n"
-"  -t idmap  the type, as mount(8) passes it\n"
-"  -h, --help     this text       -V, --version  the version\n"
+"  -s         ignore unknown options\n"
+"  -f         check everything and build the idmapped tree, attach nothing\n"
+"  -n         do not record the mapping in utab\n"
+"  -v         print the plan\n"
+"  -r, -w     read-only (ro), read-write (rw)\n"
+"  -N NS      work in mount namespace NS (a PID or /proc/PID/ns/mnt)\n"
+"  -t idmap   the type, as mount(8) passes it\n"
+"  -h, --help     print this text\n"
+"  -V, --version  print the version\n"
 "\n"
 "Exit codes: 0 success, 1 bad usage or no privilege, 2 system error,\n"
-"32 mount failure.  See mount.idmap(8).\n");
+"16 utab not written, 32 mount failure.  See mount.idmap(8).\n");
 }
 
 static int parse_argv(int argc, char **argv, struct config *cfg,
@@ -213,6 +218,11 @@ static int run(struct config *cfg, char **opts, size_t nopts,
 	}
 	if (cfg->rw >= 0)
 		options_parse(req, cfg->rw ? "ro" : "rw", &d);
+	if (!options_have_mapping(req)) {
+		r = options_from_fstab(req, cfg->source, cfg->target, &d);
+		if (r < 0)
+			return fail(r == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE, &d);
+	}
 	r = options_check(req, &d);
 	if (r < 0)
 		return fail(EXIT_USAGE, &d);
@@ -247,6 +257,12 @@ static int run(struct config *cfg, char **opts, size_t nopts,
 			 }, &d);
 	if (r < 0)
 		return fail(exit_code(r, EXIT_MOUNT), &d);
+
+	if (!cfg->fake && !cfg->nomtab) {
+		r = utab_record(cfg->source, cfg->target, req, &d);
+		if (r < 0)
+			return fail(EXIT_UTAB, &d);
+	}
 	return 0;
 }
 

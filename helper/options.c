@@ -21,6 +21,7 @@
 void options_init(struct idmap_request *req)
 {
 	memset(req, 0, sizeof(*req));
+	req->fstab = -1;
 }
 
 void options_free(struct idmap_request *req)
@@ -248,6 +249,22 @@ static int apply_value(struct idmap_request *req, enum option_kind kind,
 	}
 }
 
+/* "5:6:1" or "g:5:6:1": the tail of a list that lost its quotes. */
+static bool looks_like_extent(const char *s)
+{
+	size_t colons = 0;
+
+	if ((s[0] == 'u' || s[0] == 'g' || s[0] == 'b') && s[1] == ':')
+		s += 2;
+	for (; *s; s++) {
+		if (*s == ':')
+			colons++;
+		else if (*s < '0' || *s > '9')
+			return false;
+	}
+	return colons == 2;
+}
+
 static int apply_option(struct idmap_request *req, const char *name,
 			size_t nlen, const char *val, size_t vlen,
 			struct diag *d)
@@ -300,6 +317,10 @@ static int apply_option(struct idmap_request *req, const char *name,
 	default:
 		if (req->sloppy)
 			return 0;
+		if (looks_like_extent(opt))
+			return diag_fail(d, EINVAL,
+				"option \"%s\" is an extent standing alone: a list of extents with commas must be quoted, as in uidmap=\"0:1000:1,1:2000:9\", or separated by blanks",
+				opt);
 		return diag_fail(d, EINVAL,
 			"unknown option \"%s\": expected uidmap=, gidmap=, idmap=, userns= or a VFS option (ro, rw, nosuid, nodev, noexec, noatime, relatime, strictatime, nodiratime, nosymfollow); -s ignores unknown options",
 			opt);
@@ -333,7 +354,82 @@ int options_parse(struct idmap_request *req, const char *optstr,
 
 bool options_have_mapping(const struct idmap_request *req)
 {
-	return req->uid.n || req->gid.n || req->userns;
+	return req->userns || (req->uid.n && req->gid.n);
+}
+
+/* Parse only the X-idmap.* / x-idmap.* options of an fstab entry. */
+static int parse_fstab_options(struct idmap_request *req, const char *optstr,
+			       struct diag *d)
+{
+	char *p = (char *)optstr;
+	char *name, *val;
+	size_t nlen, vlen;
+	int r;
+
+	if (!optstr)
+		return 0;
+	r = check_quotes(optstr, d);
+	if (r < 0)
+		return r;
+	while ((r = mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen)) == 0) {
+		if (nlen < 2 || (name[0] != 'X' && name[0] != 'x') ||
+		    name[1] != '-' || own_option(name, nlen) < 0)
+			continue;
+		r = apply_option(req, name, nlen, val, vlen, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool is_idmap_type(const char *type)
+{
+	return type && (strcmp(type, "idmap") == 0 ||
+			strncmp(type, "idmap.", 6) == 0);
+}
+
+int options_from_fstab(struct idmap_request *req, const char *source,
+		       const char *target, struct diag *d)
+{
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_cache *cache = mnt_new_cache();
+	struct libmnt_fs *fs;
+	struct idmap_request fst;
+	int r = 0;
+
+	if (!tb || !cache) {
+		r = diag_fail(d, ENOMEM, "out of memory");
+		goto out;
+	}
+	mnt_table_set_cache(tb, cache);
+	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */
+	if (mnt_table_parse_fstab(tb, NULL) < 0)
+		goto out;
+	fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
+	req->fstab = fs && is_idmap_type(mnt_fs_get_fstype(fs));
+	if (!req->fstab)
+		goto out;
+
+	options_init(&fst);
+	r = parse_fstab_options(&fst, mnt_fs_get_options(fs), d);
+	if (r == 0) {
+		/* argv wins, option by option; a user namespace in argv
+		 * replaces every map of the entry. */
+		if (!req->userns && !req->uid.n && !req->gid.n) {
+			req->userns = fst.userns;
+			fst.userns = NULL;
+		}
+		if (!req->userns && !req->uid.n)
+			req->uid = fst.uid;
+		if (!req->userns && !req->gid.n)
+			req->gid = fst.gid;
+		r = 1;
+	}
+	options_free(&fst);
+out:
+	mnt_unref_table(tb);
+	mnt_unref_cache(cache);
+	return r;
 }
 
 int options_check(const struct idmap_request *req, struct diag *d)
@@ -348,7 +444,12 @@ int options_check(const struct idmap_request *req, struct diag *d)
 		return 0;
 	if (!req->uid.n && !req->gid.n)
 		return diag_fail(d, EINVAL,
-			"no mapping given: write uidmap=INNER:OUTER:COUNT,gidmap=INNER:OUTER:COUNT (or idmap=b:INNER:OUTER:COUNT, or userns=PATH). mount(8) drops every X-* option, X-mount.idmap included, before it runs a helper");
+			"no mapping given: none in the options%s%s%s. Write uidmap=INNER:OUTER:COUNT,gidmap=INNER:OUTER:COUNT (or idmap=b:INNER:OUTER:COUNT, or userns=PATH) in the options, or X-idmap.uidmap=/X-idmap.gidmap= in the fstab entry of type idmap; mount(8) drops every X-* option, X-mount.idmap included, before it runs a helper",
+			req->fstab < 0 ? "" : ", and ",
+			req->fstab < 0 ? "" : mnt_get_fstab_path(),
+			req->fstab < 0 ? "" : req->fstab ?
+				" has an entry for this mount without X-idmap.* options" :
+				" has no idmap entry for this mount");
 	if (!req->uid.n || !req->gid.n) {
 		const char *miss = req->uid.n ? "gid" : "uid";
 

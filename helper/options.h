@@ -22,6 +22,7 @@ struct idmap_request {
 	uint64_t attr_clr;	/* ... and to clear, beside MOUNT_ATTR_IDMAP */
 	bool recursive;		/* rbind: idmap the whole tree */
 	bool sloppy;		/* -s: ignore unknown options */
+	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
 };
 
 /* How options_classify() sees one option name. */
@@ -47,8 +48,19 @@ void options_free(struct idmap_request *req);
 int options_parse(struct idmap_request *req, const char *optstr,
 		  struct diag *d);
 
-/* True when @req carries any mapping (maps or a user namespace). */
+/* True when @req carries a complete mapping: both maps, or a user
+ * namespace. */
 bool options_have_mapping(const struct idmap_request *req);
+
+/*
+ * mount(8) drops X-* options before it runs a helper, so fill in what argv
+ * lacks from the fstab entry of @source on @target: its X-idmap.uidmap=,
+ * X-idmap.gidmap= and X-idmap.userns= (or x-idmap.*) options.  What argv
+ * gave wins.  The fstab is libmount's (LIBMOUNT_FSTAB or /etc/fstab).
+ * Returns 1 if an entry was used, 0 if none matched.
+ */
+int options_from_fstab(struct idmap_request *req, const char *source,
+		       const char *target, struct diag *d);
 
 /* Cross-option rules, once every source is parsed. */
 int options_check(const struct idmap_request *req, struct diag *d);
