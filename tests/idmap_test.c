@@ -1,14 +1,920 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * idmap.c: parsing, validation, formatting and description of uid/gid
+ * maps.  Pure code, no privilege needed.
+ */
 #include <atf-c.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-ATF_TC_WITHOUT_HEAD(placeholder);
-ATF_TC_BODY(placeholder, tc)
+#include "idmap.h"
+
+/* The message in @d must contain @needle. */
+#define CHECK_MSG_HAS(d, needle)                                           \
+	ATF_CHECK_MSG(strstr((d)->msg, (needle)) != NULL,                  \
+		      "message \"%s\" does not contain \"%s\"", (d)->msg,  \
+		      (needle))
+
+/* The extent at @i of @m must be exactly {in, out, count}. */
+#define CHECK_EXT(m, i, in, out, cnt)                                      \
+	do {                                                               \
+		ATF_CHECK_EQ_MSG((uint32_t)(in), (m)->ext[i].inner,        \
+				 "extent %d inner", (int)(i));             \
+		ATF_CHECK_EQ_MSG((uint32_t)(out), (m)->ext[i].outer,       \
+				 "extent %d outer", (int)(i));             \
+		ATF_CHECK_EQ_MSG((uint32_t)(cnt), (m)->ext[i].count,       \
+				 "extent %d count", (int)(i));             \
+	} while (0)
+
+static struct idmap_map *new_map(void)
+{
+	struct idmap_map *m = calloc(1, sizeof(*m));
+
+	ATF_REQUIRE(m != NULL);
+	return m;
+}
+
+static void add(struct idmap_map *m, uint32_t in, uint32_t out, uint32_t count)
+{
+	ATF_REQUIRE(m->n < IDMAP_MAX_EXTENTS);
+	m->ext[m->n++] = (struct idmap_extent){ in, out, count };
+}
+
+static int u32(const char *s, uint32_t *out)
+{
+	return idmap_parse_u32(s, strlen(s), out);
+}
+
+/* "0:0:1,1:1:1,...": @n extents i:i:1, separated by @sep. */
+static char *many_extents(size_t n, const char *sep)
+{
+	size_t size = n * 24 + 1, off = 0;
+	char *s = malloc(size);
+
+	ATF_REQUIRE(s != NULL);
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(s + off, size - off, "%s%zu:%zu:1",
+				 i ? sep : "", i, i);
+
+		ATF_REQUIRE(w > 0 && (size_t)w < size - off);
+		off += (size_t)w;
+	}
+	return s;
+}
+
+/* Parse @value as a uidmap= list that must fail with @err; the message
+ * must quote @quoted and contain @rule. */
+static void list_fails(const char *value, int err, const char *quoted,
+		       const char *rule)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+	char q[256];
+
+	ATF_CHECK_EQ_MSG(-err, idmap_parse_list(value, "uidmap", m, &d),
+			 "value \"%s\"", value);
+	snprintf(q, sizeof(q), "\"%s\"", quoted);
+	CHECK_MSG_HAS(&d, q);
+	CHECK_MSG_HAS(&d, rule);
+	CHECK_MSG_HAS(&d, "uidmap");
+	free(m);
+}
+
+static void list_ok(const char *value, uint32_t in, uint32_t out,
+		    uint32_t count)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	ATF_CHECK_EQ_MSG(0, idmap_parse_list(value, "uidmap", m, &d),
+			 "value \"%s\": %s", value, d.msg);
+	ATF_CHECK_EQ_MSG((size_t)1, m->n, "value \"%s\"", value);
+	CHECK_EXT(m, 0, in, out, count);
+	free(m);
+}
+
+/* ------------------------------------------------------- idmap_parse_u32 */
+
+ATF_TC_WITHOUT_HEAD(parse_u32_valid);
+ATF_TC_BODY(parse_u32_valid, tc)
+{
+	uint32_t v;
+
+	(void)tc;
+	v = 7;
+	ATF_CHECK_EQ(0, u32("0", &v));
+	ATF_CHECK_EQ((uint32_t)0, v);
+	ATF_CHECK_EQ(0, u32("4294967295", &v));
+	ATF_CHECK_EQ((uint32_t)4294967295u, v);
+	ATF_CHECK_EQ(0, u32("100000", &v));
+	ATF_CHECK_EQ((uint32_t)100000, v);
+	ATF_CHECK_EQ(0, u32("65536", &v));
+	ATF_CHECK_EQ((uint32_t)65536, v);
+	/* Only [s, s+len) is read. */
+	ATF_CHECK_EQ(0, idmap_parse_u32("12x", 2, &v));
+	ATF_CHECK_EQ((uint32_t)12, v);
+	ATF_CHECK_EQ(0, idmap_parse_u32("1:2", 1, &v));
+	ATF_CHECK_EQ((uint32_t)1, v);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_u32_out_of_range);
+ATF_TC_BODY(parse_u32_out_of_range, tc)
+{
+	uint32_t v = 0;
+
+	(void)tc;
+	ATF_CHECK_EQ(-ERANGE, u32("4294967296", &v));
+	ATF_CHECK_EQ(-ERANGE, u32("4294967300", &v));
+	ATF_CHECK_EQ(-ERANGE, u32("99999999999999999999", &v));
+	ATF_CHECK_EQ(-ERANGE, u32("18446744073709551616", &v));
+}
+
+ATF_TC_WITHOUT_HEAD(parse_u32_not_decimal);
+ATF_TC_BODY(parse_u32_not_decimal, tc)
+{
+	static const char *const bad[] = {
+		"-1", "+1", " 1", "1 ", "1x", "", "0x10", "x", "1.0",
+		"\t1", "1\n", "-0",
+	};
+	uint32_t v = 42;
+
+	(void)tc;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ATF_CHECK_EQ_MSG(-EINVAL, u32(bad[i], &v), "\"%s\"", bad[i]);
+	/* len 0 is empty even when the string goes on. */
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_u32("1", 0, &v));
+}
+
+/* ------------------------------------------------------ idmap_parse_list */
+
+ATF_TC_WITHOUT_HEAD(list_single);
+ATF_TC_BODY(list_single, tc)
 {
 	(void)tc;
+	list_ok("0:100000:65536", 0, 100000, 65536);
+	list_ok("1000:0:1", 1000, 0, 1);
+}
+
+ATF_TC_WITHOUT_HEAD(list_commas);
+ATF_TC_BODY(list_commas, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list("0:1000:1,1:100001:65535,70000:200000:10",
+					       "uidmap", m, &d), "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)3, m->n);
+	CHECK_EXT(m, 0, 0, 1000, 1);
+	CHECK_EXT(m, 1, 1, 100001, 65535);
+	CHECK_EXT(m, 2, 70000, 200000, 10);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(list_blanks);
+ATF_TC_BODY(list_blanks, tc)
+{
+	static const char *const values[] = {
+		"0:10:1 2:20:3\t7:70:2",
+		"0:10:1  2:20:3 \t 7:70:2",
+		"0:10:1\t\t2:20:3 7:70:2",
+	};
+
+	(void)tc;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+
+		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", m, &d),
+				 "\"%s\": %s", values[i], d.msg);
+		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
+		if (m->n == 3) {
+			CHECK_EXT(m, 0, 0, 10, 1);
+			CHECK_EXT(m, 1, 2, 20, 3);
+			CHECK_EXT(m, 2, 7, 70, 2);
+		}
+		free(m);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(list_blanks_around_commas);
+ATF_TC_BODY(list_blanks_around_commas, tc)
+{
+	static const char *const values[] = {
+		"0:10:1 , 2:20:3\t,\t7:70:2",
+		"0:10:1 ,2:20:3,  7:70:2",
+		"0:10:1, 2:20:3 ,7:70:2",
+	};
+
+	(void)tc;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+
+		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", m, &d),
+				 "\"%s\": %s", values[i], d.msg);
+		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
+		if (m->n == 3) {
+			CHECK_EXT(m, 0, 0, 10, 1);
+			CHECK_EXT(m, 1, 2, 20, 3);
+			CHECK_EXT(m, 2, 7, 70, 2);
+		}
+		free(m);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(list_accumulates);
+ATF_TC_BODY(list_accumulates, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ(0, idmap_parse_list("0:1:1", "uidmap", m, &d));
+	ATF_REQUIRE_EQ(0, idmap_parse_list("5:6:2,9:9:1", "uidmap", m, &d));
+	ATF_REQUIRE_EQ((size_t)3, m->n);
+	CHECK_EXT(m, 0, 0, 1, 1);
+	CHECK_EXT(m, 1, 5, 6, 2);
+	CHECK_EXT(m, 2, 9, 9, 1);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(list_empty_value);
+ATF_TC_BODY(list_empty_value, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_list("", "uidmap", m, &d));
+	CHECK_MSG_HAS(&d, "uidmap");
+	CHECK_MSG_HAS(&d, "no extent");
+	CHECK_MSG_HAS(&d, "INNER:OUTER:COUNT");
+	ATF_CHECK_EQ((size_t)0, m->n);
+
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_list(" \t ", "gidmap", m, &d));
+	CHECK_MSG_HAS(&d, "gidmap");
+	CHECK_MSG_HAS(&d, "no extent");
+	ATF_CHECK_EQ((size_t)0, m->n);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(list_empty_extent);
+ATF_TC_BODY(list_empty_extent, tc)
+{
+	static const char *const bad[] = {
+		",0:1:1", "0:1:1,", "0:1:1,,2:3:1", "0:1:1, ,2:3:1",
+		"0:1:1 , ", ",",
+	};
+
+	(void)tc;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		list_fails(bad[i], EINVAL, bad[i], "empty extent");
+}
+
+ATF_TC_WITHOUT_HEAD(list_bad_shape);
+ATF_TC_BODY(list_bad_shape, tc)
+{
+	(void)tc;
+	list_fails("0:1", EINVAL, "0:1", "INNER:OUTER:COUNT");
+	list_fails("0", EINVAL, "0", "INNER:OUTER:COUNT");
+	list_fails("0:1:1:1", EINVAL, "0:1:1:1", "INNER:OUTER:COUNT");
+	list_fails("0:1:1,2:3", EINVAL, "2:3", "INNER:OUTER:COUNT");
+	/* A bad number: the message names the field and quotes it. */
+	list_fails("a:1:1", EINVAL, "a:1:1", "decimal");
+	list_fails("a:1:1", EINVAL, "a", "INNER");
+	list_fails("0:b:1", EINVAL, "b", "OUTER");
+	list_fails("0:1:c", EINVAL, "c", "COUNT");
+	list_fails("0::1", EINVAL, "0::1", "OUTER");
+	list_fails("-1:0:1", EINVAL, "-1", "decimal");
+	list_fails("0x10:0:1", EINVAL, "0x10", "decimal");
+	list_fails("4294967296:0:1", EINVAL, "4294967296", "4294967295");
+}
+
+ATF_TC_WITHOUT_HEAD(list_count_zero);
+ATF_TC_BODY(list_count_zero, tc)
+{
+	(void)tc;
+	list_fails("0:1:0", EINVAL, "0:1:0", "COUNT must be at least 1");
+	list_fails("5:5:1,0:1:0", EINVAL, "0:1:0", "at least 1");
+}
+
+/*
+ * The kernel reserves (u32)-1: INNER+COUNT and OUTER+COUNT may be at most
+ * 4294967295, so the last id an extent covers is 4294967294.
+ */
+ATF_TC_WITHOUT_HEAD(list_range_limit);
+ATF_TC_BODY(list_range_limit, tc)
+{
+	(void)tc;
+	list_fails("4294967295:0:1", ERANGE, "4294967295:0:1", "4294967295");
+	list_fails("0:4294967295:1", ERANGE, "0:4294967295:1", "4294967295");
+	list_ok("4294967294:0:1", 4294967294u, 0, 1);
+	list_ok("0:4294967294:1", 0, 4294967294u, 1);
+	/* 4294967200 + 95 = 4294967295: the last id is 4294967294. */
+	list_ok("0:4294967200:95", 0, 4294967200u, 95);
+	list_fails("0:4294967200:96", ERANGE, "0:4294967200:96", "must not exceed");
+	list_fails("0:4294967200:97", ERANGE, "0:4294967200:97", "must not exceed");
+	list_ok("4294967200:0:95", 4294967200u, 0, 95);
+	list_fails("4294967200:0:96", ERANGE, "4294967200:0:96", "must not exceed");
+	/* The whole id space but (u32)-1. */
+	list_ok("0:0:4294967295", 0, 0, 4294967295u);
+	list_fails("1:0:4294967295", ERANGE, "1:0:4294967295", "4294967295");
+	list_fails("0:1:4294967295", ERANGE, "0:1:4294967295", "4294967295");
+}
+
+ATF_TC_WITHOUT_HEAD(list_max_extents);
+ATF_TC_BODY(list_max_extents, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+	char *s340 = many_extents(IDMAP_MAX_EXTENTS, ",");
+	char *s341 = many_extents(IDMAP_MAX_EXTENTS + 1, " ");
+
+	(void)tc;
+	ATF_CHECK_EQ_MSG(0, idmap_parse_list(s340, "uidmap", m, &d), "%s", d.msg);
+	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, m->n);
+	CHECK_EXT(m, 0, 0, 0, 1);
+	CHECK_EXT(m, 339, 339, 339, 1);
+
+	/* One more, in a second call. */
+	ATF_CHECK_EQ(-E2BIG, idmap_parse_list("1000:1000:1", "uidmap", m, &d));
+	CHECK_MSG_HAS(&d, "340");
+	CHECK_MSG_HAS(&d, "uidmap");
+	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, m->n);
+
+	memset(m, 0, sizeof(*m));
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-E2BIG, idmap_parse_list(s341, "uidmap", m, &d));
+	CHECK_MSG_HAS(&d, "340");
+	CHECK_MSG_HAS(&d, "uidmap");
+	CHECK_MSG_HAS(&d, "limit");
+	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, m->n);
+	free(s340);
+	free(s341);
+	free(m);
+}
+
+/* -------------------------------------------------------- idmap_parse_ul */
+
+ATF_TC_WITHOUT_HEAD(ul_both_prefix);
+ATF_TC_BODY(ul_both_prefix, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("b:0:100000:65536", "idmap", uid,
+					     gid, &d), "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)1, uid->n);
+	ATF_REQUIRE_EQ((size_t)1, gid->n);
+	CHECK_EXT(uid, 0, 0, 100000, 65536);
+	CHECK_EXT(gid, 0, 0, 100000, 65536);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_uid_only);
+ATF_TC_BODY(ul_uid_only, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("u:0:100000:65536", "idmap", uid,
+					     gid, &d), "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)1, uid->n);
+	ATF_CHECK_EQ((size_t)0, gid->n);
+	CHECK_EXT(uid, 0, 0, 100000, 65536);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_gid_only);
+ATF_TC_BODY(ul_gid_only, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("g:5:200000:10", "idmap", uid,
+					     gid, &d), "%s", d.msg);
+	ATF_CHECK_EQ((size_t)0, uid->n);
+	ATF_REQUIRE_EQ((size_t)1, gid->n);
+	CHECK_EXT(gid, 0, 5, 200000, 10);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_no_prefix);
+ATF_TC_BODY(ul_no_prefix, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("0:100000:65536", "idmap", uid,
+					     gid, &d), "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)1, uid->n);
+	ATF_REQUIRE_EQ((size_t)1, gid->n);
+	CHECK_EXT(uid, 0, 0, 100000, 65536);
+	CHECK_EXT(gid, 0, 0, 100000, 65536);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_mixed);
+ATF_TC_BODY(ul_mixed, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("u:0:1:1 g:0:2:1", "idmap", uid,
+					     gid, &d), "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)1, uid->n);
+	ATF_REQUIRE_EQ((size_t)1, gid->n);
+	CHECK_EXT(uid, 0, 0, 1, 1);
+	CHECK_EXT(gid, 0, 0, 2, 1);
+
+	/* Order within each map is kept; b: and no prefix feed both. */
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("g:10:20:1\tb:30:40:2 u:50:60:3 70:80:4",
+					     "idmap", uid, gid, &d), "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)4, uid->n);
+	ATF_REQUIRE_EQ((size_t)4, gid->n);
+	CHECK_EXT(uid, 1, 30, 40, 2);
+	CHECK_EXT(uid, 2, 50, 60, 3);
+	CHECK_EXT(uid, 3, 70, 80, 4);
+	CHECK_EXT(gid, 1, 10, 20, 1);
+	CHECK_EXT(gid, 2, 30, 40, 2);
+	CHECK_EXT(gid, 3, 70, 80, 4);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_bad_prefix);
+ATF_TC_BODY(ul_bad_prefix, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("x:0:1:1", "idmap", uid, gid, &d));
+	CHECK_MSG_HAS(&d, "idmap");
+	CHECK_MSG_HAS(&d, "\"x:0:1:1\"");
+	CHECK_MSG_HAS(&d, "decimal");
+	ATF_CHECK_EQ((size_t)0, uid->n);
+	ATF_CHECK_EQ((size_t)0, gid->n);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_errors);
+ATF_TC_BODY(ul_errors, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("u:0:1", "idmap", uid, gid, &d));
+	CHECK_MSG_HAS(&d, "INNER:OUTER:COUNT");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("b:0:1:0", "idmap", uid, gid, &d));
+	CHECK_MSG_HAS(&d, "at least 1");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-ERANGE, idmap_parse_ul("g:0:4294967295:1", "idmap", uid,
+					     gid, &d));
+	CHECK_MSG_HAS(&d, "4294967295");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("", "idmap", uid, gid, &d));
+	CHECK_MSG_HAS(&d, "no extent");
+	ATF_CHECK_EQ((size_t)0, uid->n);
+	ATF_CHECK_EQ((size_t)0, gid->n);
+	free(uid);
+	free(gid);
+}
+
+ATF_TC_WITHOUT_HEAD(ul_max_extents);
+ATF_TC_BODY(ul_max_extents, tc)
+{
+	struct idmap_map *uid = new_map(), *gid = new_map();
+	struct diag d = { "" };
+	char *s340 = many_extents(IDMAP_MAX_EXTENTS, " ");
+	char *s341 = many_extents(IDMAP_MAX_EXTENTS + 1, " ");
+
+	(void)tc;
+	ATF_CHECK_EQ_MSG(0, idmap_parse_ul(s340, "idmap", uid, gid, &d), "%s", d.msg);
+	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, uid->n);
+	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, gid->n);
+
+	memset(uid, 0, sizeof(*uid));
+	memset(gid, 0, sizeof(*gid));
+	ATF_CHECK_EQ(-E2BIG, idmap_parse_ul(s341, "idmap", uid, gid, &d));
+	CHECK_MSG_HAS(&d, "340");
+	free(s340);
+	free(s341);
+	free(uid);
+	free(gid);
+}
+
+/* -------------------------------------------------------- idmap_validate */
+
+ATF_TC_WITHOUT_HEAD(validate_ok);
+ATF_TC_BODY(validate_ok, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(0, idmap_validate(m, "uid", &d)); /* empty */
+	add(m, 0, 100000, 65536);
+	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
+	add(m, 65536, 0, 1);
+	add(m, 4294967200u, 4294967200u, 95);
+	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_overlap_inner);
+ATF_TC_BODY(validate_overlap_inner, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	add(m, 0, 1000, 10);
+	add(m, 5, 2000, 10);
+	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
+	CHECK_MSG_HAS(&d, "uid map");
+	CHECK_MSG_HAS(&d, "INNER");
+	CHECK_MSG_HAS(&d, "\"0:1000:10\"");
+	CHECK_MSG_HAS(&d, "\"5:2000:10\"");
+	CHECK_MSG_HAS(&d, "overlap");
+	ATF_CHECK_MSG(strstr(d.msg, "OUTER") == NULL, "%s", d.msg);
+
+	/* The last id of one extent is the first of another. */
+	memset(m, 0, sizeof(*m));
+	memset(&d, 0, sizeof(d));
+	add(m, 100, 0, 10);
+	add(m, 300, 50, 1);
+	add(m, 109, 1000, 1);
+	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "gid", &d));
+	CHECK_MSG_HAS(&d, "gid map");
+	CHECK_MSG_HAS(&d, "INNER");
+	CHECK_MSG_HAS(&d, "\"100:0:10\"");
+	CHECK_MSG_HAS(&d, "\"109:1000:1\"");
+
+	/* Near the top of the id space (no 32-bit wrap in the check). */
+	memset(m, 0, sizeof(*m));
+	add(m, 4294967000u, 0, 295);
+	add(m, 4294967294u, 1000, 1);
+	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
+	CHECK_MSG_HAS(&d, "INNER");
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_overlap_outer);
+ATF_TC_BODY(validate_overlap_outer, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	add(m, 0, 1000, 10);
+	add(m, 100, 1009, 1);
+	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "gid", &d));
+	CHECK_MSG_HAS(&d, "gid map");
+	CHECK_MSG_HAS(&d, "OUTER");
+	CHECK_MSG_HAS(&d, "\"0:1000:10\"");
+	CHECK_MSG_HAS(&d, "\"100:1009:1\"");
+	CHECK_MSG_HAS(&d, "overlap");
+	ATF_CHECK_MSG(strstr(d.msg, "INNER") == NULL, "%s", d.msg);
+
+	/* A large extent swallowing a small one. */
+	memset(m, 0, sizeof(*m));
+	memset(&d, 0, sizeof(d));
+	add(m, 0, 500, 1);
+	add(m, 1, 0, 65536);
+	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
+	CHECK_MSG_HAS(&d, "OUTER");
+	CHECK_MSG_HAS(&d, "\"0:500:1\"");
+	CHECK_MSG_HAS(&d, "\"1:0:65536\"");
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_adjacent);
+ATF_TC_BODY(validate_adjacent, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	add(m, 0, 1000, 10);
+	add(m, 10, 1010, 10);
+	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
+
+	memset(m, 0, sizeof(*m));
+	add(m, 10, 1010, 10);
+	add(m, 0, 1000, 10);
+	add(m, 20, 990, 10);
+	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_identical);
+ATF_TC_BODY(validate_identical, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	add(m, 5, 6, 1);
+	add(m, 5, 6, 1);
+	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
+	CHECK_MSG_HAS(&d, "\"5:6:1\"");
+	CHECK_MSG_HAS(&d, "overlap");
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_max_extents);
+ATF_TC_BODY(validate_max_extents, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	for (uint32_t i = 0; i < IDMAP_MAX_EXTENTS; i++)
+		add(m, i, i, 1);
+	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
+
+	/* A count past the limit is caught before any extent is read. */
+	m->n = IDMAP_MAX_EXTENTS + 1;
+	ATF_CHECK_EQ(-E2BIG, idmap_validate(m, "gid", &d));
+	CHECK_MSG_HAS(&d, "gid");
+	CHECK_MSG_HAS(&d, "341");
+	CHECK_MSG_HAS(&d, "340");
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_text_too_long);
+ATF_TC_BODY(validate_text_too_long, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	/* 340 lines of "4000000000 4000000000 1\n": 8160 bytes. */
+	for (uint32_t i = 0; i < IDMAP_MAX_EXTENTS; i++)
+		add(m, 4000000000u + i, 4000000000u + i, 1);
+	ATF_CHECK_EQ(-E2BIG, idmap_validate(m, "gid", &d));
+	CHECK_MSG_HAS(&d, "gid map");
+	CHECK_MSG_HAS(&d, "one write");
+	CHECK_MSG_HAS(&d, "4095");
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(validate_text_boundary);
+ATF_TC_BODY(validate_text_boundary, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+	char *buf = malloc(8192);
+
+	(void)tc;
+	ATF_REQUIRE(buf != NULL);
+	/* 170 lines of 24 bytes = 4080, plus one of 15: exactly 4095. */
+	for (uint32_t i = 0; i < 170; i++)
+		add(m, 1000000000u + i, 1000000000u + i, 1);
+	add(m, 1, 2000000000u, 1);
+	ATF_REQUIRE_EQ(4095, idmap_format(m, buf, 8192));
+	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
+
+	/* One byte more: 4096. */
+	m->ext[170].inner = 10;
+	ATF_REQUIRE_EQ(4096, idmap_format(m, buf, 8192));
+	ATF_CHECK_EQ(-E2BIG, idmap_validate(m, "uid", &d));
+	CHECK_MSG_HAS(&d, "uid map");
+	CHECK_MSG_HAS(&d, "4095");
+	free(buf);
+	free(m);
+}
+
+/* The header promises these kernel rules too: count >= 1 and no range
+ * reaching id 4294967295, for maps built by hand as well as parsed. */
+ATF_TC_WITHOUT_HEAD(validate_count_and_range);
+ATF_TC_BODY(validate_count_and_range, tc)
+{
+	struct idmap_map *m = new_map();
+	struct diag d = { "" };
+
+	(void)tc;
+	add(m, 0, 0, 0);
+	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
+		      "an extent with COUNT 0 validated");
+	CHECK_MSG_HAS(&d, "\"0:0:0\"");
+
+	memset(m, 0, sizeof(*m));
+	memset(&d, 0, sizeof(d));
+	add(m, 4294967295u, 0, 1);
+	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
+		      "an extent covering id 4294967295 validated");
+	CHECK_MSG_HAS(&d, "\"4294967295:0:1\"");
+
+	memset(m, 0, sizeof(*m));
+	memset(&d, 0, sizeof(d));
+	add(m, 0, 4294967200u, 96);
+	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
+		      "an extent covering id 4294967295 validated");
+	CHECK_MSG_HAS(&d, "\"0:4294967200:96\"");
+	free(m);
+}
+
+/* ---------------------------------------------------------- idmap_format */
+
+ATF_TC_WITHOUT_HEAD(format_text);
+ATF_TC_BODY(format_text, tc)
+{
+	struct idmap_map *m = new_map();
+	char buf[128];
+
+	(void)tc;
+	memset(buf, 'x', sizeof(buf));
+	ATF_CHECK_EQ(0, idmap_format(m, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("", buf);
+
+	add(m, 0, 1000, 1);
+	add(m, 5, 6, 7);
+	ATF_CHECK_EQ(15, idmap_format(m, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n", buf);
+
+	add(m, 4294967294u, 0, 1);
+	ATF_CHECK_EQ(30, idmap_format(m, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n4294967294 0 1\n", buf);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(format_option);
+ATF_TC_BODY(format_option, tc)
+{
+	struct idmap_map *m = new_map();
+	char buf[128];
+
+	(void)tc;
+	memset(buf, 'x', sizeof(buf));
+	ATF_CHECK_EQ(0, idmap_format_option(m, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("", buf);
+
+	add(m, 0, 1000, 1);
+	ATF_CHECK_EQ(8, idmap_format_option(m, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("0:1000:1", buf);
+
+	add(m, 5, 6, 7);
+	ATF_CHECK_EQ(14, idmap_format_option(m, buf, sizeof(buf)));
+	ATF_CHECK_STREQ("0:1000:1,5:6:7", buf);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(format_round_trip);
+ATF_TC_BODY(format_round_trip, tc)
+{
+	struct idmap_map *m = new_map(), *back = new_map();
+	struct diag d = { "" };
+	size_t size = 16384;
+	char *buf = malloc(size);
+	int len;
+
+	(void)tc;
+	ATF_REQUIRE(buf != NULL);
+	add(m, 0, 100000, 65536);
+	add(m, 65536, 0, 1);
+	add(m, 4294967294u, 4294967293u, 1);
+	add(m, 70000, 4294967200u, 95);
+	add(m, 123, 456, 4294967295u - 456);
+	len = idmap_format_option(m, buf, size);
+	ATF_REQUIRE(len > 0);
+	ATF_CHECK_EQ((size_t)len, strlen(buf));
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(buf, "uidmap", back, &d),
+			   "\"%s\": %s", buf, d.msg);
+	ATF_REQUIRE_EQ(m->n, back->n);
+	for (size_t i = 0; i < m->n; i++)
+		CHECK_EXT(back, i, m->ext[i].inner, m->ext[i].outer,
+			  m->ext[i].count);
+
+	/* A full map of large numbers. */
+	memset(m, 0, sizeof(*m));
+	memset(back, 0, sizeof(*back));
+	for (uint32_t i = 0; i < IDMAP_MAX_EXTENTS; i++)
+		add(m, 4000000000u + 7 * i, 3000000000u + 11 * i, 7);
+	len = idmap_format_option(m, buf, size);
+	ATF_REQUIRE(len > 0);
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(buf, "uidmap", back, &d),
+			   "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)IDMAP_MAX_EXTENTS, back->n);
+	ATF_CHECK(memcmp(m->ext, back->ext, sizeof(m->ext)) == 0);
+	free(buf);
+	free(back);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(format_enospc);
+ATF_TC_BODY(format_enospc, tc)
+{
+	struct idmap_map *m = new_map();
+	char buf[64];
+
+	(void)tc;
+	add(m, 0, 1000, 1);
+	add(m, 5, 6, 7);
+	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 0));
+	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 1));
+	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 4));
+	/* The whole text but no room for the NUL. */
+	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 15));
+	ATF_CHECK_EQ(15, idmap_format(m, buf, 16));
+	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n", buf);
+
+	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 0));
+	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 3));
+	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 14));
+	ATF_CHECK_EQ(14, idmap_format_option(m, buf, 15));
+	ATF_CHECK_STREQ("0:1000:1,5:6:7", buf);
+	free(m);
+}
+
+/* -------------------------------------------------------- idmap_describe */
+
+#define ARROW "\xe2\x86\x92" /* U+2192 in UTF-8 */
+
+ATF_TC_WITHOUT_HEAD(describe);
+ATF_TC_BODY(describe, tc)
+{
+	struct idmap_extent range = { 0, 100000, 65536 };
+	struct idmap_extent one = { 1000, 0, 1 };
+	struct idmap_extent top = { 0, 0, 4294967295u };
+	char buf[128];
+	const char *want;
+
+	(void)tc;
+	want = "on-disk 0-65535 " ARROW " seen as 100000-165535";
+	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&range, buf, sizeof(buf)));
+	ATF_CHECK_STREQ(want, buf);
+
+	want = "on-disk 1000 " ARROW " seen as 0";
+	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&one, buf, sizeof(buf)));
+	ATF_CHECK_STREQ(want, buf);
+
+	want = "on-disk 0-4294967294 " ARROW " seen as 0-4294967294";
+	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&top, buf, sizeof(buf)));
+	ATF_CHECK_STREQ(want, buf);
+
+	/* snprintf semantics: truncated, but the full length returned. */
+	want = "on-disk 1000 " ARROW " seen as 0";
+	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&one, buf, 8));
+	ATF_CHECK_STREQ("on-disk", buf);
 }
 
 ATF_TP_ADD_TCS(tp)
 {
-	ATF_TP_ADD_TC(tp, placeholder);
+	ATF_TP_ADD_TC(tp, parse_u32_valid);
+	ATF_TP_ADD_TC(tp, parse_u32_out_of_range);
+	ATF_TP_ADD_TC(tp, parse_u32_not_decimal);
+	ATF_TP_ADD_TC(tp, list_single);
+	ATF_TP_ADD_TC(tp, list_commas);
+	ATF_TP_ADD_TC(tp, list_blanks);
+	ATF_TP_ADD_TC(tp, list_blanks_around_commas);
+	ATF_TP_ADD_TC(tp, list_accumulates);
+	ATF_TP_ADD_TC(tp, list_empty_value);
+	ATF_TP_ADD_TC(tp, list_empty_extent);
+	ATF_TP_ADD_TC(tp, list_bad_shape);
+	ATF_TP_ADD_TC(tp, list_count_zero);
+	ATF_TP_ADD_TC(tp, list_range_limit);
+	ATF_TP_ADD_TC(tp, list_max_extents);
+	ATF_TP_ADD_TC(tp, ul_both_prefix);
+	ATF_TP_ADD_TC(tp, ul_uid_only);
+	ATF_TP_ADD_TC(tp, ul_gid_only);
+	ATF_TP_ADD_TC(tp, ul_no_prefix);
+	ATF_TP_ADD_TC(tp, ul_mixed);
+	ATF_TP_ADD_TC(tp, ul_bad_prefix);
+	ATF_TP_ADD_TC(tp, ul_errors);
+	ATF_TP_ADD_TC(tp, ul_max_extents);
+	ATF_TP_ADD_TC(tp, validate_ok);
+	ATF_TP_ADD_TC(tp, validate_overlap_inner);
+	ATF_TP_ADD_TC(tp, validate_overlap_outer);
+	ATF_TP_ADD_TC(tp, validate_adjacent);
+	ATF_TP_ADD_TC(tp, validate_identical);
+	ATF_TP_ADD_TC(tp, validate_max_extents);
+	ATF_TP_ADD_TC(tp, validate_text_too_long);
+	ATF_TP_ADD_TC(tp, validate_text_boundary);
+	ATF_TP_ADD_TC(tp, validate_count_and_range);
+	ATF_TP_ADD_TC(tp, format_text);
+	ATF_TP_ADD_TC(tp, format_option);
+	ATF_TP_ADD_TC(tp, format_round_trip);
+	ATF_TP_ADD_TC(tp, format_enospc);
+	ATF_TP_ADD_TC(tp, describe);
 	return atf_no_error();
 }
