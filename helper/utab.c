@@ -48,6 +48,16 @@ char *utab_options(const struct idmap_request *req)
 	return optstr;
 }
 
+/* For messages: libmount names the file only once it has chosen it. */
+static const char *utab_path(struct libmnt_update *upd)
+{
+	const char *path = mnt_update_get_filename(upd);
+
+	if (!path)
+		path = getenv("LIBMOUNT_UTAB");
+	return path ? path : "/run/mount/utab";
+}
+
 int utab_record(const char *source, const char *target,
 		const struct idmap_request *req, struct diag *d)
 {
@@ -79,7 +89,7 @@ int utab_record(const char *source, const char *target,
 		r = diag_fail(d, -r,
 			"mounted \"%s\" on \"%s\", but cannot record its mapping in %s: %s",
 			source, target,
-			mnt_update_get_filename(upd) ? mnt_update_get_filename(upd) : "utab",
+			utab_path(upd),
 			strerror(-r));
 	else
 		r = 0;

@@ -313,6 +313,9 @@ write_mapped_user_body() {
 	e2e_run <<'EOS'
 e2e_setup
 for src in ext4 tmpfs; do
+	# The kernel refuses writes to a directory whose owner is unmapped
+	# (EACCES); dir's owner 1000 is seen as 0.
+	chown 1000:1000 "$W/$src/dir"
 	expect_exit 0 mount -t idmap \
 		-o 'uidmap="1000:0:1,100000:5000:1",gidmap="1000:0:1,100000:5000:1"' \
 		"$W/$src" "$W/mnt"
@@ -337,6 +340,9 @@ write_unmapped_user_body() {
 	e2e_run <<'EOS'
 e2e_setup
 for src in ext4 tmpfs; do
+	# The kernel refuses writes to a directory whose owner is unmapped
+	# (EACCES); dir's owner 1000 is seen as 0.
+	chown 1000:1000 "$W/$src/dir"
 	expect_exit 0 mount -t idmap \
 		-o 'uidmap="1000:0:1,100000:5000:1",gidmap="1000:0:1,100000:5000:1"' \
 		"$W/$src" "$W/mnt"
@@ -405,6 +411,9 @@ flag_w_head() {
 flag_w_body() {
 	e2e_run <<'EOS'
 e2e_setup
+# The kernel refuses writes to a directory whose owner is unmapped (EACCES),
+# so give dir an owner the map covers.
+chown 1000:1000 "$W/ext4/dir"
 expect_exit 0 "$HELPER" -w "$W/ext4" "$W/mnt" -o "ro,$MAP1000"
 assert_idmapped "$W/mnt"
 assert_vfs "$W/mnt" rw
@@ -1101,7 +1110,11 @@ bad_userns_relative_body() {
 e2e_setup
 expect_rejected '"proc/self/ns/user" is not an absolute path' \
 	mount -t idmap -o userns=proc/self/ns/user "$W/ext4" "$W/mnt"
-expect_rejected '"ns/user" is not an absolute path' \
+expect_rejected '"proc/1/ns/user" is not an absolute path' \
+	"$HELPER" "$W/ext4" "$W/mnt" -o X-idmap.userns=proc/1/ns/user
+# idmap= takes a path only when it starts with "/"; anything else is an
+# extent list, and this one is refused as such.
+expect_rejected 'bad extent "ns/user"' \
 	mount -t idmap -o idmap=ns/user "$W/ext4" "$W/mnt"
 EOS
 }

@@ -1,14 +1,846 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * options.c: option names and option strings -> struct idmap_request.
+ * Pure code, no privilege needed.
+ */
 #include <atf-c.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
 
-ATF_TC_WITHOUT_HEAD(placeholder);
-ATF_TC_BODY(placeholder, tc)
+#include "options.h"
+
+/* The message in @d must contain @needle. */
+#define CHECK_MSG_HAS(d, needle)                                           \
+	ATF_CHECK_MSG(strstr((d)->msg, (needle)) != NULL,                  \
+		      "message \"%s\" does not contain \"%s\"", (d)->msg,  \
+		      (needle))
+
+#define CHECK_EXT(m, i, in, out, cnt)                                      \
+	do {                                                               \
+		ATF_CHECK_EQ_MSG((uint32_t)(in), (m)->ext[i].inner,        \
+				 "extent %d inner", (int)(i));             \
+		ATF_CHECK_EQ_MSG((uint32_t)(out), (m)->ext[i].outer,       \
+				 "extent %d outer", (int)(i));             \
+		ATF_CHECK_EQ_MSG((uint32_t)(cnt), (m)->ext[i].count,       \
+				 "extent %d count", (int)(i));             \
+	} while (0)
+
+/* Exact attribute words. */
+#define CHECK_ATTR(req, set, clr)                                          \
+	do {                                                               \
+		ATF_CHECK_EQ_MSG((uint64_t)(set), (req)->attr_set,         \
+				 "attr_set 0x%llx",                        \
+				 (unsigned long long)(req)->attr_set);     \
+		ATF_CHECK_EQ_MSG((uint64_t)(clr), (req)->attr_clr,         \
+				 "attr_clr 0x%llx",                        \
+				 (unsigned long long)(req)->attr_clr);     \
+	} while (0)
+
+/* A request on the heap (it holds two full maps), initialised. */
+static struct idmap_request *new_req(void)
+{
+	struct idmap_request *req = malloc(sizeof(*req));
+
+	ATF_REQUIRE(req != NULL);
+	options_init(req);
+	return req;
+}
+
+static void free_req(struct idmap_request *req)
+{
+	options_free(req);
+	ATF_CHECK(req->userns == NULL);
+	free(req);
+}
+
+/* Parse @optstr into a fresh request; it must succeed. */
+static struct idmap_request *parse_ok(const char *optstr)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	ATF_REQUIRE_EQ_MSG(0, options_parse(req, optstr, &d),
+			   "options \"%s\": %s", optstr, d.msg);
+	return req;
+}
+
+/* Parse @optstr into a fresh request; it must fail with -EINVAL and a
+ * message holding @a and @b (either may be NULL). */
+static void parse_fails(const char *optstr, const char *a, const char *b)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	ATF_CHECK_EQ_MSG(-EINVAL, options_parse(req, optstr, &d),
+			 "options \"%s\"", optstr);
+	if (a)
+		CHECK_MSG_HAS(&d, a);
+	if (b)
+		CHECK_MSG_HAS(&d, b);
+	free_req(req);
+}
+
+/* ----------------------------------------------------- options_classify */
+
+static void check_kind(enum option_kind want, const char *const *names,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ATF_CHECK_EQ_MSG(want, options_classify(names[i], strlen(names[i])),
+				 "options_classify(\"%s\")", names[i]);
+}
+
+#define CHECK_KIND(want, ...)                                              \
+	do {                                                               \
+		static const char *const names_[] = { __VA_ARGS__ };       \
+		check_kind(want, names_, sizeof(names_) / sizeof(names_[0])); \
+	} while (0)
+
+ATF_TC_WITHOUT_HEAD(classify_own);
+ATF_TC_BODY(classify_own, tc)
 {
 	(void)tc;
+	CHECK_KIND(OPT_UIDMAP, "uidmap", "X-idmap.uidmap", "x-idmap.uidmap");
+	CHECK_KIND(OPT_GIDMAP, "gidmap", "x-idmap.gidmap", "X-idmap.gidmap");
+	CHECK_KIND(OPT_IDMAP, "idmap");
+	CHECK_KIND(OPT_USERNS, "userns", "X-idmap.userns", "x-idmap.userns");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_vfs);
+ATF_TC_BODY(classify_vfs, tc)
+{
+	(void)tc;
+	CHECK_KIND(OPT_VFS, "ro", "rw", "nosuid", "suid", "nodev", "dev",
+		   "noexec", "exec", "noatime", "atime", "relatime",
+		   "strictatime", "nodiratime", "diratime", "nosymfollow",
+		   "symfollow");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_bind);
+ATF_TC_BODY(classify_bind, tc)
+{
+	(void)tc;
+	CHECK_KIND(OPT_BIND, "bind", "rbind");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_inert);
+ATF_TC_BODY(classify_inert, tc)
+{
+	(void)tc;
+	CHECK_KIND(OPT_INERT, "user", "users", "nouser", "owner", "group",
+		   "defaults", "noauto", "auto", "_netdev", "nofail",
+		   "comment", "x-foo", "X-bar");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_fs);
+ATF_TC_BODY(classify_fs, tc)
+{
+	(void)tc;
+	CHECK_KIND(OPT_FS, "sync", "mand", "lazytime", "iversion");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_refused);
+ATF_TC_BODY(classify_refused, tc)
+{
+	(void)tc;
+	CHECK_KIND(OPT_REFUSED, "loop", "offset", "private", "shared",
+		   "remount");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_unknown);
+ATF_TC_BODY(classify_unknown, tc)
+{
+	(void)tc;
+	CHECK_KIND(OPT_UNKNOWN, "foo", "uidmapx", "uidma", "UIDMAP", "",
+		   "X-idmap.idmap", "x-idmap.idmap");
+}
+
+/* Only [name, name+len) is looked at. */
+ATF_TC_WITHOUT_HEAD(classify_uses_len);
+ATF_TC_BODY(classify_uses_len, tc)
+{
+	(void)tc;
+	ATF_CHECK_EQ(OPT_UIDMAP, options_classify("uidmap=0:1:1", 6));
+	ATF_CHECK_EQ(OPT_VFS, options_classify("ro,rw", 2));
+	ATF_CHECK_EQ(OPT_UNKNOWN, options_classify("uidmap", 5));
+	ATF_CHECK_EQ(OPT_USERNS, options_classify("X-idmap.userns=/x", 14));
+}
+
+/* ------------------------------------------------- VFS attribute options */
+
+ATF_TC_WITHOUT_HEAD(parse_ro);
+ATF_TC_BODY(parse_ro, tc)
+{
+	struct idmap_request *req = parse_ok("ro");
+
+	(void)tc;
+	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
+	ATF_CHECK(!req->recursive);
+	ATF_CHECK_EQ((size_t)0, req->uid.n);
+	ATF_CHECK_EQ((size_t)0, req->gid.n);
+	ATF_CHECK(req->userns == NULL);
+	free_req(req);
+
+	req = parse_ok("rw");
+	CHECK_ATTR(req, 0, MOUNT_ATTR_RDONLY);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_ro_rw_last_wins);
+ATF_TC_BODY(parse_ro_rw_last_wins, tc)
+{
+	struct idmap_request *req = parse_ok("ro,rw");
+	struct diag d = { "" };
+
+	(void)tc;
+	CHECK_ATTR(req, 0, MOUNT_ATTR_RDONLY);
+	free_req(req);
+
+	req = parse_ok("rw,ro");
+	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
+	free_req(req);
+
+	/* Across calls too, as main() appends -r/-w last. */
+	req = parse_ok("ro");
+	ATF_REQUIRE_EQ(0, options_parse(req, "rw", &d));
+	CHECK_ATTR(req, 0, MOUNT_ATTR_RDONLY);
+	ATF_REQUIRE_EQ(0, options_parse(req, "ro", &d));
+	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_flag_attrs);
+ATF_TC_BODY(parse_flag_attrs, tc)
+{
+	struct idmap_request *req;
+
+	(void)tc;
+	req = parse_ok("nosuid,nodev,noexec,nodiratime,nosymfollow");
+	CHECK_ATTR(req, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
+			MOUNT_ATTR_NOSYMFOLLOW, 0);
+	free_req(req);
+
+	req = parse_ok("suid,dev,exec,diratime,symfollow");
+	CHECK_ATTR(req, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			   MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
+			   MOUNT_ATTR_NOSYMFOLLOW);
+	free_req(req);
+
+	req = parse_ok("nosuid,suid,nodev");
+	CHECK_ATTR(req, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_nosymfollow);
+ATF_TC_BODY(parse_nosymfollow, tc)
+{
+	struct idmap_request *req = parse_ok("nosymfollow");
+
+	(void)tc;
+	CHECK_ATTR(req, MOUNT_ATTR_NOSYMFOLLOW, 0);
+	free_req(req);
+
+	req = parse_ok("nosymfollow,symfollow");
+	CHECK_ATTR(req, 0, MOUNT_ATTR_NOSYMFOLLOW);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_atime_last_wins);
+ATF_TC_BODY(parse_atime_last_wins, tc)
+{
+	struct idmap_request *req;
+
+	(void)tc;
+	req = parse_ok("noatime,relatime");
+	ATF_CHECK_EQ((uint64_t)MOUNT_ATTR_RELATIME,
+		     req->attr_set & MOUNT_ATTR__ATIME);
+	CHECK_ATTR(req, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME);
+	free_req(req);
+
+	req = parse_ok("relatime,noatime");
+	CHECK_ATTR(req, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME);
+	free_req(req);
+
+	req = parse_ok("noatime");
+	CHECK_ATTR(req, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME);
+	free_req(req);
+
+	req = parse_ok("noatime,strictatime");
+	CHECK_ATTR(req, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME);
+	free_req(req);
+
+	/* "atime" undoes noatime: back to relatime, the kernel default. */
+	req = parse_ok("noatime,atime");
+	CHECK_ATTR(req, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME);
+	free_req(req);
+
+	/* nodiratime is a separate bit, not part of the atime field. */
+	req = parse_ok("nodiratime,strictatime,noatime,ro");
+	CHECK_ATTR(req, MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOATIME |
+			MOUNT_ATTR_RDONLY, MOUNT_ATTR__ATIME);
+	free_req(req);
+}
+
+/* ----------------------------------------------------------- bind, rbind */
+
+ATF_TC_WITHOUT_HEAD(parse_bind);
+ATF_TC_BODY(parse_bind, tc)
+{
+	struct idmap_request *req;
+
+	(void)tc;
+	req = parse_ok("bind");
+	ATF_CHECK(!req->recursive);
+	CHECK_ATTR(req, 0, 0);
+	free_req(req);
+
+	req = parse_ok("rbind");
+	ATF_CHECK(req->recursive);
+	CHECK_ATTR(req, 0, 0);
+	free_req(req);
+
+	req = parse_ok("bind,rbind,bind");
+	ATF_CHECK(req->recursive);
+	free_req(req);
+}
+
+/* ------------------------------------------------------------------ maps */
+
+ATF_TC_WITHOUT_HEAD(parse_maps);
+ATF_TC_BODY(parse_maps, tc)
+{
+	struct idmap_request *req =
+		parse_ok("uidmap=0:100000:65536,gidmap=0:200000:10");
+
+	(void)tc;
+	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
+	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
+	CHECK_EXT(&req->uid, 0, 0, 100000, 65536);
+	CHECK_EXT(&req->gid, 0, 0, 200000, 10);
+	ATF_CHECK(req->userns == NULL);
+	CHECK_ATTR(req, 0, 0);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_quoted_value);
+ATF_TC_BODY(parse_quoted_value, tc)
+{
+	struct idmap_request *req = parse_ok("uidmap=\"0:1:1,5:6:1\",ro");
+
+	(void)tc;
+	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
+	CHECK_EXT(&req->uid, 0, 0, 1, 1);
+	CHECK_EXT(&req->uid, 1, 5, 6, 1);
+	ATF_CHECK_EQ((size_t)0, req->gid.n);
+	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
+	free_req(req);
+
+	/* A blank inside quotes, util-linux syntax. */
+	req = parse_ok("idmap=\"u:0:1:1 g:0:2:1\"");
+	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
+	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
+	CHECK_EXT(&req->uid, 0, 0, 1, 1);
+	CHECK_EXT(&req->gid, 0, 0, 2, 1);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_map_accumulates);
+ATF_TC_BODY(parse_map_accumulates, tc)
+{
+	struct idmap_request *req = parse_ok("uidmap=0:1:1,uidmap=5:6:1");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
+	CHECK_EXT(&req->uid, 0, 0, 1, 1);
+	CHECK_EXT(&req->uid, 1, 5, 6, 1);
+
+	/* And across option strings. */
+	ATF_REQUIRE_EQ_MSG(0, options_parse(req, "uidmap=9:9:1,gidmap=1:2:3", &d),
+			   "%s", d.msg);
+	ATF_REQUIRE_EQ((size_t)3, req->uid.n);
+	CHECK_EXT(&req->uid, 2, 9, 9, 1);
+	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
+	CHECK_EXT(&req->gid, 0, 1, 2, 3);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_idmap_ul);
+ATF_TC_BODY(parse_idmap_ul, tc)
+{
+	struct idmap_request *req = parse_ok("idmap=b:0:100000:65536");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
+	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
+	CHECK_EXT(&req->uid, 0, 0, 100000, 65536);
+	CHECK_EXT(&req->gid, 0, 0, 100000, 65536);
+	ATF_CHECK(req->userns == NULL);
+	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_x_idmap_spellings);
+ATF_TC_BODY(parse_x_idmap_spellings, tc)
+{
+	struct idmap_request *req =
+		parse_ok("X-idmap.uidmap=0:1:1,x-idmap.gidmap=0:2:1");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
+	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
+	CHECK_EXT(&req->uid, 0, 0, 1, 1);
+	CHECK_EXT(&req->gid, 0, 0, 2, 1);
+	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
+	free_req(req);
+
+	/* X-idmap.uidmap is uidmap: it accumulates with it. */
+	req = parse_ok("uidmap=0:1:1,X-idmap.uidmap=5:6:1");
+	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
+	CHECK_EXT(&req->uid, 1, 5, 6, 1);
+	free_req(req);
+
+	req = parse_ok("X-idmap.userns=/proc/self/ns/user");
+	ATF_REQUIRE(req->userns != NULL);
+	ATF_CHECK_STREQ("/proc/self/ns/user", req->userns);
+	free_req(req);
+}
+
+/* X-idmap.idmap= is no spelling of ours: it must not be swallowed as an
+ * inert X- comment, which would silently drop the mapping. */
+ATF_TC_WITHOUT_HEAD(parse_x_idmap_idmap_unknown);
+ATF_TC_BODY(parse_x_idmap_idmap_unknown, tc)
+{
+	(void)tc;
+	parse_fails("X-idmap.idmap=b:0:1:1", "\"X-idmap.idmap\"",
+		    "unknown option");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_map_errors);
+ATF_TC_BODY(parse_map_errors, tc)
+{
+	(void)tc;
+	parse_fails("uidmap=0:1", "uidmap", "\"0:1\"");
+	parse_fails("gidmap=0:1:0", "gidmap", "at least 1");
+	parse_fails("uidmap=\"0:1:1,,2:3:1\"", "\"0:1:1,,2:3:1\"", "empty extent");
+	parse_fails("uidmap=", "uidmap", "no extent");
+	parse_fails("uidmap=\"\"", "uidmap", "no extent");
+	parse_fails("idmap=x:0:1:1", "idmap", "\"x:0:1:1\"");
+	parse_fails("idmap=proc/self/ns/user", "idmap", "\"proc/self/ns/user\"");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_map_range_error);
+ATF_TC_BODY(parse_map_range_error, tc)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-ERANGE, options_parse(req, "gidmap=4294967295:0:1", &d));
+	CHECK_MSG_HAS(&d, "gidmap");
+	CHECK_MSG_HAS(&d, "\"4294967295:0:1\"");
+	free_req(req);
+}
+
+/* "0:0:1,1:1:1,..." with @n extents. */
+static char *many_extents(const char *prefix, size_t n)
+{
+	size_t size = strlen(prefix) + n * 24 + 1, off;
+	char *s = malloc(size);
+
+	ATF_REQUIRE(s != NULL);
+	off = (size_t)snprintf(s, size, "%s", prefix);
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(s + off, size - off, "%s%zu:%zu:1",
+				 i ? "," : "", i, i);
+
+		ATF_REQUIRE(w > 0 && (size_t)w < size - off);
+		off += (size_t)w;
+	}
+	return s;
+}
+
+ATF_TC_WITHOUT_HEAD(parse_map_too_many);
+ATF_TC_BODY(parse_map_too_many, tc)
+{
+	char *u340 = many_extents("uidmap=\"", IDMAP_MAX_EXTENTS);
+	char *g341 = many_extents("gidmap=\"", IDMAP_MAX_EXTENTS + 1);
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+	size_t len;
+
+	(void)tc;
+	len = strlen(u340);
+	u340 = realloc(u340, len + 2);
+	ATF_REQUIRE(u340 != NULL);
+	strcpy(u340 + len, "\"");
+	len = strlen(g341);
+	g341 = realloc(g341, len + 2);
+	ATF_REQUIRE(g341 != NULL);
+	strcpy(g341 + len, "\"");
+
+	ATF_CHECK_EQ_MSG(0, options_parse(req, u340, &d), "%s", d.msg);
+	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, req->uid.n);
+
+	ATF_CHECK_EQ(-E2BIG, options_parse(req, g341, &d));
+	CHECK_MSG_HAS(&d, "gidmap");
+	CHECK_MSG_HAS(&d, "340");
+	/* The full map is the gid map, not the uid map. */
+	ATF_CHECK_MSG(strstr(d.msg, "uid map") == NULL,
+		      "gidmap= overflow blamed on the uid map: \"%s\"", d.msg);
+	free(u340);
+	free(g341);
+	free_req(req);
+}
+
+/* --------------------------------------------------------------- userns */
+
+ATF_TC_WITHOUT_HEAD(parse_idmap_path);
+ATF_TC_BODY(parse_idmap_path, tc)
+{
+	struct idmap_request *req = parse_ok("idmap=/proc/self/ns/user");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE(req->userns != NULL);
+	ATF_CHECK_STREQ("/proc/self/ns/user", req->userns);
+	ATF_CHECK_EQ((size_t)0, req->uid.n);
+	ATF_CHECK_EQ((size_t)0, req->gid.n);
+	ATF_CHECK(options_have_mapping(req));
+	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_userns);
+ATF_TC_BODY(parse_userns, tc)
+{
+	struct idmap_request *req = parse_ok("userns=/proc/1234/ns/user");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_REQUIRE(req->userns != NULL);
+	ATF_CHECK_STREQ("/proc/1234/ns/user", req->userns);
+	/* The same path again is no conflict. */
+	ATF_CHECK_EQ_MSG(0, options_parse(req, "idmap=/proc/1234/ns/user,userns=/proc/1234/ns/user",
+					  &d), "%s", d.msg);
+	ATF_CHECK_STREQ("/proc/1234/ns/user", req->userns);
+	free_req(req);
+
+	req = parse_ok("userns=\"/run/ns/a b\"");
+	ATF_REQUIRE(req->userns != NULL);
+	ATF_CHECK_STREQ("/run/ns/a b", req->userns);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_userns_relative);
+ATF_TC_BODY(parse_userns_relative, tc)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, options_parse(req, "userns=proc/1/ns/user", &d));
+	CHECK_MSG_HAS(&d, "\"proc/1/ns/user\"");
+	CHECK_MSG_HAS(&d, "absolute path");
+	ATF_CHECK(req->userns == NULL);
+	free_req(req);
+
+	parse_fails("X-idmap.userns=ns", "\"ns\"", "absolute path");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_userns_twice);
+ATF_TC_BODY(parse_userns_twice, tc)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, options_parse(req, "userns=/proc/1/ns/user,userns=/proc/2/ns/user", &d));
+	CHECK_MSG_HAS(&d, "\"/proc/1/ns/user\"");
+	CHECK_MSG_HAS(&d, "\"/proc/2/ns/user\"");
+	CHECK_MSG_HAS(&d, "only one");
+	free_req(req);
+
+	/* idmap=/PATH is a user namespace as well. */
+	req = new_req();
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, options_parse(req, "idmap=/a,userns=/b", &d));
+	CHECK_MSG_HAS(&d, "only one");
+	free_req(req);
+}
+
+/* ------------------------------------------------------- options_check */
+
+ATF_TC_WITHOUT_HEAD(check_ok);
+ATF_TC_BODY(check_ok, tc)
+{
+	struct idmap_request *req = parse_ok("uidmap=0:1:1,gidmap=0:1:1");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK(options_have_mapping(req));
+	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
+	free_req(req);
+
+	req = parse_ok("userns=/proc/self/ns/user,ro");
+	ATF_CHECK(options_have_mapping(req));
+	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(check_maps_and_userns);
+ATF_TC_BODY(check_maps_and_userns, tc)
+{
+	struct idmap_request *req =
+		parse_ok("uidmap=0:1:1,gidmap=0:1:1,userns=/proc/self/ns/user");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "\"/proc/self/ns/user\"");
+	CHECK_MSG_HAS(&d, "not both");
+	free_req(req);
+
+	/* One map is enough to conflict. */
+	req = parse_ok("idmap=/proc/self/ns/user,gidmap=0:1:1");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "\"/proc/self/ns/user\"");
+	CHECK_MSG_HAS(&d, "not both");
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(check_one_map_missing);
+ATF_TC_BODY(check_one_map_missing, tc)
+{
+	struct idmap_request *req = parse_ok("uidmap=0:1:1");
+	struct diag d = { "" };
+
+	(void)tc;
+	/* One map alone is not a complete mapping. */
+	ATF_CHECK(!options_have_mapping(req));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "no gid map");
+	CHECK_MSG_HAS(&d, "gidmap=");
+	CHECK_MSG_HAS(&d, "idmap=b:");
+	free_req(req);
+
+	req = parse_ok("gidmap=0:1:1");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "no uid map");
+	CHECK_MSG_HAS(&d, "uidmap=");
+	CHECK_MSG_HAS(&d, "idmap=b:");
+	free_req(req);
+
+	req = parse_ok("idmap=u:0:1:1");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "no gid map");
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(check_no_mapping);
+ATF_TC_BODY(check_no_mapping, tc)
+{
+	struct idmap_request *req = parse_ok("ro,nosuid,bind");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK(!options_have_mapping(req));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "no mapping");
+	CHECK_MSG_HAS(&d, "uidmap=");
+	CHECK_MSG_HAS(&d, "X-");
+	free_req(req);
+
+	req = parse_ok("");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "uidmap=");
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(check_validates_maps);
+ATF_TC_BODY(check_validates_maps, tc)
+{
+	struct idmap_request *req =
+		parse_ok("uidmap=\"0:1:10,5:100:1\",gidmap=0:1:1");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "uid map");
+	CHECK_MSG_HAS(&d, "\"0:1:10\"");
+	CHECK_MSG_HAS(&d, "\"5:100:1\"");
+	CHECK_MSG_HAS(&d, "overlap");
+	free_req(req);
+
+	req = parse_ok("uidmap=0:1:1,gidmap=0:1:10 20:5:1");
+	memset(&d, 0, sizeof(d));
+	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
+	CHECK_MSG_HAS(&d, "gid map");
+	CHECK_MSG_HAS(&d, "OUTER");
+	free_req(req);
+}
+
+/* ------------------------------------------------- rejected and ignored */
+
+ATF_TC_WITHOUT_HEAD(parse_unknown);
+ATF_TC_BODY(parse_unknown, tc)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(-EINVAL, options_parse(req, "ro,foo=1,nosuid", &d));
+	CHECK_MSG_HAS(&d, "unknown option \"foo\"");
+	CHECK_MSG_HAS(&d, "-s");
+	free_req(req);
+
+	parse_fails("uidmapx=0:1:1", "\"uidmapx\"", "unknown option");
+}
+
+/* An unquoted list: libmount splits it, the tail is a bare extent. */
+ATF_TC_WITHOUT_HEAD(parse_unquoted_list);
+ATF_TC_BODY(parse_unquoted_list, tc)
+{
+	(void)tc;
+	parse_fails("uidmap=0:1:1,5:6:1", "\"5:6:1\"", "must be quoted");
+	parse_fails("idmap=u:0:1:1,g:0:2:1", "\"g:0:2:1\"", "must be quoted");
+	/* Not an extent: the plain unknown-option message. */
+	parse_fails("uidmap=0:1:1,5:6", "\"5:6\"", "unknown option");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_sloppy);
+ATF_TC_BODY(parse_sloppy, tc)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	(void)tc;
+	req->sloppy = true;
+	ATF_CHECK_EQ_MSG(0, options_parse(req, "foo,ro,bar=baz,uidmap=0:1:1", &d),
+			 "%s", d.msg);
+	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
+	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
+	CHECK_EXT(&req->uid, 0, 0, 1, 1);
+	/* Sloppy is about unknown names, not about bad values. */
+	ATF_CHECK_EQ(-EINVAL, options_parse(req, "gidmap=0:1", &d));
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_fs_and_refused);
+ATF_TC_BODY(parse_fs_and_refused, tc)
+{
+	(void)tc;
+	parse_fails("sync", "\"sync\"", "filesystem option");
+	parse_fails("lazytime", "\"lazytime\"", "filesystem option");
+	parse_fails("loop", "\"loop\"", "no meaning");
+	parse_fails("offset=512", "\"offset\"", "no meaning");
+	parse_fails("remount", "\"remount\"", "no meaning");
+	parse_fails("shared", "\"shared\"", "no meaning");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_unbalanced_quote);
+ATF_TC_BODY(parse_unbalanced_quote, tc)
+{
+	(void)tc;
+	parse_fails("uidmap=\"0:1:1,gidmap=0:1:1", "\"uidmap=\"0:1:1,gidmap=0:1:1\"",
+		    "unbalanced quote");
+	parse_fails("ro,comment=\"x", "\"ro,comment=\"x\"", "quote");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_missing_value);
+ATF_TC_BODY(parse_missing_value, tc)
+{
+	(void)tc;
+	parse_fails("uidmap", "\"uidmap\"", "uidmap=INNER:OUTER:COUNT");
+	parse_fails("ro,gidmap", "\"gidmap\"", "needs a value");
+	parse_fails("X-idmap.uidmap", "\"X-idmap.uidmap\"", "needs a value");
+	parse_fails("userns", "\"userns\"", "userns=/proc/PID/ns/user");
+	parse_fails("idmap", "\"idmap\"", "idmap=b:INNER:OUTER:COUNT");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_inert_grants_nothing);
+ATF_TC_BODY(parse_inert_grants_nothing, tc)
+{
+	static const char *const inert[] = {
+		"user", "user=joe", "users", "nouser", "owner", "group",
+		"defaults", "noauto", "auto", "_netdev", "nofail",
+		"comment=fstab", "x-foo", "X-bar=1",
+		"user,owner,group,users,defaults,nofail",
+	};
+
+	(void)tc;
+	for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++) {
+		struct idmap_request *req = parse_ok(inert[i]);
+
+		ATF_CHECK_EQ_MSG((uint64_t)0, req->attr_set, "\"%s\"", inert[i]);
+		ATF_CHECK_EQ_MSG((uint64_t)0, req->attr_clr, "\"%s\"", inert[i]);
+		ATF_CHECK_MSG(!req->recursive, "\"%s\"", inert[i]);
+		ATF_CHECK_EQ_MSG((size_t)0, req->uid.n, "\"%s\"", inert[i]);
+		ATF_CHECK_EQ_MSG((size_t)0, req->gid.n, "\"%s\"", inert[i]);
+		ATF_CHECK_MSG(req->userns == NULL, "\"%s\"", inert[i]);
+		free_req(req);
+	}
+
+	/* Nor do they undo what other options set. */
+	{
+		struct idmap_request *req = parse_ok("ro,nosuid,user,owner,group");
+
+		CHECK_ATTR(req, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0);
+		free_req(req);
+	}
 }
 
 ATF_TP_ADD_TCS(tp)
 {
-	ATF_TP_ADD_TC(tp, placeholder);
+	ATF_TP_ADD_TC(tp, classify_own);
+	ATF_TP_ADD_TC(tp, classify_vfs);
+	ATF_TP_ADD_TC(tp, classify_bind);
+	ATF_TP_ADD_TC(tp, classify_inert);
+	ATF_TP_ADD_TC(tp, classify_fs);
+	ATF_TP_ADD_TC(tp, classify_refused);
+	ATF_TP_ADD_TC(tp, classify_unknown);
+	ATF_TP_ADD_TC(tp, classify_uses_len);
+	ATF_TP_ADD_TC(tp, parse_ro);
+	ATF_TP_ADD_TC(tp, parse_ro_rw_last_wins);
+	ATF_TP_ADD_TC(tp, parse_flag_attrs);
+	ATF_TP_ADD_TC(tp, parse_nosymfollow);
+	ATF_TP_ADD_TC(tp, parse_atime_last_wins);
+	ATF_TP_ADD_TC(tp, parse_bind);
+	ATF_TP_ADD_TC(tp, parse_maps);
+	ATF_TP_ADD_TC(tp, parse_quoted_value);
+	ATF_TP_ADD_TC(tp, parse_map_accumulates);
+	ATF_TP_ADD_TC(tp, parse_idmap_ul);
+	ATF_TP_ADD_TC(tp, parse_x_idmap_spellings);
+	ATF_TP_ADD_TC(tp, parse_x_idmap_idmap_unknown);
+	ATF_TP_ADD_TC(tp, parse_map_errors);
+	ATF_TP_ADD_TC(tp, parse_map_range_error);
+	ATF_TP_ADD_TC(tp, parse_map_too_many);
+	ATF_TP_ADD_TC(tp, parse_idmap_path);
+	ATF_TP_ADD_TC(tp, parse_userns);
+	ATF_TP_ADD_TC(tp, parse_userns_relative);
+	ATF_TP_ADD_TC(tp, parse_userns_twice);
+	ATF_TP_ADD_TC(tp, check_ok);
+	ATF_TP_ADD_TC(tp, check_maps_and_userns);
+	ATF_TP_ADD_TC(tp, check_one_map_missing);
+	ATF_TP_ADD_TC(tp, check_no_mapping);
+	ATF_TP_ADD_TC(tp, check_validates_maps);
+	ATF_TP_ADD_TC(tp, parse_unknown);
+	ATF_TP_ADD_TC(tp, parse_unquoted_list);
+	ATF_TP_ADD_TC(tp, parse_sloppy);
+	ATF_TP_ADD_TC(tp, parse_fs_and_refused);
+	ATF_TP_ADD_TC(tp, parse_unbalanced_quote);
+	ATF_TP_ADD_TC(tp, parse_missing_value);
+	ATF_TP_ADD_TC(tp, parse_inert_grants_nothing);
 	return atf_no_error();
 }

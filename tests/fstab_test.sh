@@ -1,0 +1,236 @@
+#! @ATF_SH@
+# SPDX-License-Identifier: Apache-2.0
+#
+# fstab and utab, through the system's real mount(8).  Each case runs in
+# private mount and pid namespaces with a private /run (for utab), and
+# points libmount at its own fstab.
+
+e2e_run() {
+	cat '@E2E_LIB@' - >script.sh
+	unshare --mount --propagation private --pid --fork --mount-proc \
+		/bin/sh -eu script.sh ||
+		atf_fail "the script failed; see its stderr"
+}
+
+# fstab_case NAME DESCRIPTION: a case that needs root.
+fstab_case() {
+	atf_test_case "$1"
+	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; }"
+}
+
+fstab_case x_idmap_options "X-idmap.* options are read back from fstab"
+x_idmap_options_body() {
+	e2e_run <<'EOS'
+e2e_setup
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/mnt idmap noauto,X-idmap.uidmap=1000:0:1,X-idmap.gidmap=1000:0:1 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount "$W/mnt"
+assert_idmapped "$W/mnt"
+assert_owner "$W/mnt/u1000" 0 0
+assert_owner "$W/mnt/root" 65534 65534
+EOS
+}
+
+fstab_case etc_fstab "the entry in /etc/fstab itself, by target"
+etc_fstab_body() {
+	e2e_run <<'EOS'
+e2e_setup
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/mnt idmap X-idmap.uidmap=100000:7:1,X-idmap.gidmap=100000:8:1 0 0
+EOF
+mount --bind "$W/fstab" /etc/fstab
+expect_exit 0 mount "$W/mnt"
+assert_owner "$W/mnt/u100000" 7 8
+EOS
+}
+
+fstab_case lowercase_and_userns "x-idmap.* spellings and X-idmap.userns="
+lowercase_and_userns_body() {
+	e2e_run <<'EOS'
+e2e_setup
+e2e_userns 1000 50 1
+mkdir "$W/mnt2"
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/mnt idmap x-idmap.uidmap=1000:3:1,x-idmap.gidmap=1000:4:1 0 0
+$W/tmpfs $W/mnt2 idmap X-idmap.userns=$ns_path 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount "$W/mnt"
+assert_owner "$W/mnt/u1000" 3 4
+expect_exit 0 mount "$W/mnt2"
+kill "$ns_pid"
+assert_idmapped "$W/mnt2"
+assert_owner "$W/mnt2/u1000" 50 50
+EOS
+}
+
+fstab_case argv_wins "options in argv override the entry, map by map"
+argv_wins_body() {
+	e2e_run <<'EOS'
+e2e_setup
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:1:1,X-idmap.gidmap=1000:2:1 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+# A whole mapping in argv: the entry is not needed.
+expect_exit 0 mount -t idmap -o uidmap=1000:11:1,gidmap=1000:12:1 "$W/ext4" "$W/mnt"
+assert_owner "$W/mnt/u1000" 11 12
+umount "$W/mnt"
+# Only the uid map in argv: the gid map comes from the entry.
+expect_exit 0 mount -t idmap -o uidmap=1000:21:1 "$W/ext4" "$W/mnt"
+assert_owner "$W/mnt/u1000" 21 2
+EOS
+}
+
+fstab_case escaped_fields "\\040 in the target and between extents"
+escaped_fields_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/with space"
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/with\\040space idmap X-idmap.uidmap=1000:5:1\\040100000:6:1,X-idmap.gidmap=1000:5:1 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount "$W/with space"
+assert_idmapped "$W/with space"
+assert_owner "$W/with space/u1000" 5 5
+assert_owner "$W/with space/u100000" 6 65534
+EOS
+}
+
+fstab_case match_source "the entry must match the source as well"
+match_source_body() {
+	e2e_run <<'EOS'
+e2e_setup
+cat >"$W/fstab" <<EOF
+$W/tmpfs $W/mnt idmap noauto,X-idmap.uidmap=1000:31:1,X-idmap.gidmap=1000:31:1 0 0
+$W/ext4 $W/mnt idmap noauto,X-idmap.uidmap=1000:32:1,X-idmap.gidmap=1000:32:1 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount -t idmap "$W/tmpfs" "$W/mnt"
+assert_owner "$W/mnt/u1000" 31 31
+umount "$W/mnt"
+expect_exit 0 mount -t idmap "$W/ext4" "$W/mnt"
+assert_owner "$W/mnt/u1000" 32 32
+EOS
+}
+
+fstab_case no_mapping_anywhere "the error says where the helper looked"
+no_mapping_anywhere_body() {
+	e2e_run <<'EOS'
+e2e_setup
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/mnt idmap noauto,nosuid 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_rejected "none in the options, and .*/fstab has an entry for this mount without X-idmap" \
+	mount "$W/mnt"
+expect_err "X-idmap.uidmap="
+expect_rejected "none in the options, and .*/fstab has no idmap entry for this mount" \
+	mount -t idmap "$W/tmpfs" "$W/mnt"
+expect_err "mount\\(8\\) drops every X-\\* option"
+EOS
+}
+
+fstab_case mount_all "mount -a -t idmap: every entry, a failure stops none"
+mount_all_body() {
+	e2e_run <<'EOS'
+e2e_setup
+: >"$W/fstab"
+i=0
+while [ $i -lt 36 ]; do
+	mkdir "$W/m$i"
+	case $i in
+	7|19|30) map="0:1:0" ;;	# COUNT 0: this entry must fail
+	*) map="1000:$i:1" ;;
+	esac
+	echo "$W/ext4 $W/m$i idmap X-idmap.uidmap=$map,X-idmap.gidmap=1000:$i:1 0 0" >>"$W/fstab"
+	i=$((i + 1))
+done
+export LIBMOUNT_FSTAB="$W/fstab"
+run mount -a -t idmap
+[ "$rc" = 64 ] || fail "mount -a exit $rc, want 64 (some mounts succeeded)"
+[ "$(grep -c 'COUNT must be at least 1' "$ERR")" = 3 ] || fail "want 3 messages"
+i=0
+while [ $i -lt 36 ]; do
+	case $i in
+	7|19|30) ! mountpoint -q "$W/m$i" || fail "m$i is mounted" ;;
+	*) assert_idmapped "$W/m$i"; assert_owner "$W/m$i/u1000" $i $i ;;
+	esac
+	i=$((i + 1))
+done
+assert_no_helper_procs
+EOS
+}
+
+fstab_case examples_verify "findmnt --verify accepts fstab-examples/fstab"
+examples_verify_body() {
+	e2e_run <<'EOS'
+e2e_private_run
+# The example paths exist only in this namespace.
+for d in /srv /home /var/lib; do mount -t tmpfs tmpfs "$d"; done
+awk '!/^#/ && NF { print $1; print $2 }' '@SRCDIR@/fstab-examples/fstab' |
+	while read -r p; do mkdir -p "$p"; done
+run findmnt --verify --tab-file '@SRCDIR@/fstab-examples/fstab'
+cat "$OUT" "$ERR" | grep -q '^0 parse errors, 0 errors' ||
+	fail "findmnt --verify found errors"
+[ "$rc" = 0 ] || fail "findmnt --verify exit $rc"
+EOS
+}
+
+fstab_case utab_record "the mapping is recorded in utab, and umount removes it"
+utab_record_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o 'uidmap="1000:0:1,0:5000:1",gidmap=1000:0:1' "$W/ext4" "$W/mnt"
+findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" >"$OUT"
+expect_out 'x-idmap\.uidmap="1000:0:1,0:5000:1"'
+expect_out 'x-idmap\.gidmap=1000:0:1'
+mount | grep -F "$W/mnt" >"$OUT"
+expect_out 'x-idmap\.uidmap='
+umount "$W/mnt"
+! grep -qF "$W/mnt" /run/mount/utab || fail "umount left the utab record"
+
+e2e_userns 0 40 1
+expect_exit 0 mount -t idmap -o "userns=$ns_path" "$W/tmpfs" "$W/mnt"
+kill "$ns_pid"
+findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" >"$OUT"
+expect_out "x-idmap\\.userns=$ns_path"
+EOS
+}
+
+fstab_case utab_nomtab "-n: no utab record"
+utab_nomtab_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 "$HELPER" "$W/ext4" "$W/mnt" -n -o uidmap=1000:0:1,gidmap=1000:0:1
+assert_idmapped "$W/mnt"
+! grep -qF "$W/mnt" /run/mount/utab 2>/dev/null || fail "-n wrote utab"
+findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" >"$OUT"
+! grep -q x-idmap "$OUT" || fail "-n: findmnt shows a record"
+EOS
+}
+
+fstab_case utab_failure "utab cannot be written: exit 16, mounted, no record"
+utab_failure_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mount -t tmpfs -o ro tmpfs /run/mount
+expect_exit 16 "$HELPER" "$W/ext4" "$W/mnt" -o uidmap=1000:0:1,gidmap=1000:0:1
+expect_one_line_err
+expect_err "cannot record its mapping in /run/mount/utab"
+assert_idmapped "$W/mnt"
+[ ! -e /run/mount/utab ] || fail "a utab was written"
+assert_no_helper_procs
+EOS
+}
+
+atf_init_test_cases() {
+	for tc in x_idmap_options etc_fstab lowercase_and_userns argv_wins \
+		escaped_fields match_source no_mapping_anywhere mount_all \
+		examples_verify utab_record utab_nomtab utab_failure; do
+		atf_add_test_case "$tc"
+	done
+}
