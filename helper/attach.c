@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * open_tree(OPEN_TREE_CLONE) -> mount_setattr(MOUNT_ATTR_IDMAP | attrs)
- * -> move_mount().  The tree stays detached until the last step, so a
- * failure anywhere leaves nothing behind: closing the fd frees it.
+ * open_tree(OPEN_TREE_CLONE), or fsopen() -> fsconfig() -> fsmount(), then
+ * mount_setattr(MOUNT_ATTR_IDMAP | attrs) -> move_mount().  The tree stays
+ * detached until the last step, so a failure anywhere leaves nothing
+ * behind: closing the fd frees it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libmount.h>
 
@@ -66,27 +68,76 @@ static int clone_failed(const struct attach_plan *p, int err, struct diag *d)
 	}
 }
 
-static int setattr_failed(const struct attach_plan *p, int err,
-			  struct diag *d)
+/* Can the mount at @path, alone, take this idmap?  Tried on a throwaway
+ * clone, so nothing changes. */
+static bool can_idmap(const char *path, struct mount_attr *attr)
 {
-	char fstype[64];
+	_cleanup_close_ int fd = open_tree(AT_FDCWD, path,
+					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	return fd >= 0 &&
+	       mount_setattr(fd, "", AT_EMPTY_PATH, attr, sizeof(*attr)) == 0;
+}
+
+/*
+ * rbind failed with EINVAL: find the first mount below @src that refuses
+ * the idmap, so that the message can name it.  Error path only.
+ */
+static bool find_refusing_submount(const char *src, struct mount_attr *attr,
+				   char *path, size_t size, char *fstype,
+				   size_t tsize)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	char *real = realpath(src, NULL);
+	size_t len = real ? strlen(real) : 0;
+	bool found = false;
+
+	while (real && tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *t = mnt_fs_get_target(fs);
+
+		if (!t || strncmp(t, real, len) != 0 ||
+		    (t[len] != '/' && !(len == 1 && t[1])))
+			continue;
+		if (!can_idmap(t, attr)) {
+			snprintf(path, size, "%s", t);
+			snprintf(fstype, tsize, "%s",
+				 mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?");
+			found = true;
+			break;
+		}
+	}
+	free(real);
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return found;
+}
+
+static int setattr_failed(const struct attach_plan *p, int err,
+			  struct mount_attr *attr, struct diag *d)
+{
+	char fstype[64], sub[512];
 	bool idmapped;
 
 	switch (err) {
 	case ENOSYS:
 		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
 	case EINVAL:
+		if (p->fstype)
+			return diag_fail(d, err,
+				"%s does not support idmapped mounts", p->fstype);
+		if (p->recursive &&
+		    find_refusing_submount(p->source, attr, sub, sizeof(sub),
+					   fstype, sizeof(fstype)))
+			return diag_fail(d, err,
+				"rbind: the submount \"%s\" (%s) does not support idmapped mounts; bind without rbind, or unmount it",
+				sub, fstype);
 		describe_source(p->source, fstype, sizeof(fstype), &idmapped);
 		return diag_fail(d, err,
-				 "%s at \"%s\" does not support idmapped mounts%s",
-				 fstype, p->source,
-				 p->recursive ? " (or a mount below it does not)" : "");
+				 "%s at \"%s\" does not support idmapped mounts",
+				 fstype, p->source);
 	case EPERM:
-		describe_source(p->source, fstype, sizeof(fstype), &idmapped);
-		if (idmapped)
-			return diag_fail(d, err,
-				"source \"%s\" is already an idmapped mount, and the kernel cannot idmap it again; use the underlying directory",
-				p->source);
 		return diag_fail(d, err,
 				 "not permitted to idmap \"%s\" with this user namespace",
 				 p->source);
@@ -94,6 +145,110 @@ static int setattr_failed(const struct attach_plan *p, int err,
 		return diag_fail(d, err, "cannot idmap \"%s\": %s", p->source,
 				 strerror(err));
 	}
+}
+
+/*
+ * The kernel will not idmap a mount that is already idmapped.  Since Linux
+ * 6.15, open_tree_attr() can clone such a mount with a new idmap, which
+ * replaces the old one: the new map is relative to the on-disk ids.
+ */
+static int reidmap(const struct attach_plan *p, struct mount_attr *attr,
+		   struct diag *d)
+{
+	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	int fd;
+
+	fd = open_tree_attr(AT_FDCWD, p->source,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec, attr,
+			    sizeof(*attr));
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOSYS)
+		return diag_fail(d, EPERM,
+			"source \"%s\" is already an idmapped mount: giving it a new idmap needs open_tree_attr() (Linux 6.15 or later); on this kernel, idmap the underlying directory instead",
+			p->source);
+	return setattr_failed(p, errno, attr, d);
+}
+
+/* Collect what the filesystem said about its failure (the messages that the
+ * kernel queues on the fsopen() fd), as "; "-separated text. */
+static void fs_messages(int fsfd, char *buf, size_t size)
+{
+	char line[512];
+	size_t off = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while ((n = read(fsfd, line, sizeof(line) - 1)) > 0 && off < size) {
+		int w;
+
+		line[n] = '\0';
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		/* "e ", "w " and "i " prefixes: error, warning, info. */
+		w = snprintf(buf + off, size - off, "%s%s", off ? "; " : "",
+			     n > 2 && line[1] == ' ' ? line + 2 : line);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static int fs_failed(const struct attach_plan *p, int fsfd, const char *what,
+		     int err, struct diag *d)
+{
+	char msg[512];
+
+	fs_messages(fsfd, msg, sizeof(msg));
+	return diag_fail(d, err, "%s: %s%s%s", p->fstype, what,
+			 msg[0] ? ": " : "", msg[0] ? msg : strerror(err));
+}
+
+/* -t idmap.FSTYPE: a new filesystem, detached, never visible unidmapped. */
+static int new_filesystem(const struct attach_plan *p, struct diag *d)
+{
+	_cleanup_close_ int fsfd = -1;
+	int mnt;
+
+	fsfd = fsopen(p->fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0) {
+		if (errno == ENODEV)
+			return diag_fail(d, errno,
+				"unknown filesystem type \"%s\"", p->fstype);
+		if (errno == ENOSYS)
+			return diag_fail(d, errno, "%s", KERNEL_TOO_OLD);
+		return diag_fail(d, errno, "fsopen %s: %s", p->fstype,
+				 strerror(errno));
+	}
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", p->source, 0) < 0)
+		return fs_failed(p, fsfd, "source rejected", errno, d);
+	if ((p->attr_set & MOUNT_ATTR_RDONLY) &&
+	    fsconfig(fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
+		return fs_failed(p, fsfd, "option \"ro\" rejected", errno, d);
+	for (size_t i = 0; i < p->nparams; i++) {
+		const struct fs_param *fp = &p->params[i];
+		char what[256];
+		int r = fp->value ?
+			fsconfig(fsfd, FSCONFIG_SET_STRING, fp->key, fp->value, 0) :
+			fsconfig(fsfd, FSCONFIG_SET_FLAG, fp->key, NULL, 0);
+
+		if (r < 0) {
+			snprintf(what, sizeof(what), "option \"%s%s%s\" rejected",
+				 fp->key, fp->value ? "=" : "",
+				 fp->value ? fp->value : "");
+			return fs_failed(p, fsfd, what, errno, d);
+		}
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		if (errno == ENOENT)
+			return diag_fail(d, errno, "source \"%s\" does not exist",
+					 p->source);
+		return fs_failed(p, fsfd, "cannot create the filesystem", errno, d);
+	}
+	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0)
+		return fs_failed(p, fsfd, "fsmount", errno, d);
+	return mnt;
 }
 
 static int move_failed(const struct attach_plan *p, int err, struct diag *d)
@@ -122,14 +277,33 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 	};
 	_cleanup_close_ int tree = -1;
 
-	tree = open_tree(AT_FDCWD, p->source,
-			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
-	if (tree < 0)
-		return clone_failed(p, errno, d);
+	if (p->fstype) {
+		tree = new_filesystem(p, d);
+		if (tree < 0)
+			return tree;
+	} else {
+		tree = open_tree(AT_FDCWD, p->source,
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+		if (tree < 0)
+			return clone_failed(p, errno, d);
+	}
 
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
-			  sizeof(attr)) < 0)
-		return setattr_failed(p, errno, d);
+			  sizeof(attr)) < 0) {
+		char fstype[64];
+		bool idmapped = false;
+		int err = errno;
+
+		if (err == EPERM && !p->fstype)
+			describe_source(p->source, fstype, sizeof(fstype),
+					&idmapped);
+		if (!idmapped)
+			return setattr_failed(p, err, &attr, d);
+		closep(&tree);
+		tree = reidmap(p, &attr, d);
+		if (tree < 0)
+			return tree;
+	}
 
 	if (p->dry_run)
 		return 0;

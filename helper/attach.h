@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The mount itself: clone SRC into a detached tree, idmap it and set its
- * attributes in one mount_setattr(), then attach it at DIR.  Nothing is
- * attached unless every step succeeded.
+ * The mount itself: a detached tree (a clone of SRC, or a new filesystem),
+ * idmapped with its attributes in one call, then attached at DIR.  Nothing
+ * is attached unless every step succeeded, and a new filesystem is never
+ * visible without its idmap.
  */
 #ifndef MOUNT_IDMAP_ATTACH_H
 #define MOUNT_IDMAP_ATTACH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
+
+/* One filesystem parameter for fsconfig(): a flag when value is NULL. */
+struct fs_param {
+	char *key;
+	char *value;
+};
 
 struct attach_plan {
 	const char *source;
@@ -20,6 +28,10 @@ struct attach_plan {
 	uint64_t attr_clr;
 	bool recursive;		/* rbind */
 	bool dry_run;		/* -f: build the tree, attach nothing */
+	/* -t idmap.FSTYPE: a new filesystem instead of a clone of SRC. */
+	const char *fstype;
+	const struct fs_param *params;
+	size_t nparams;
 };
 
 int attach_mount(const struct attach_plan *plan, struct diag *d);

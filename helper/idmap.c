@@ -101,8 +101,8 @@ static int append(struct idmap_map *map, const struct idmap_extent *e,
  * With @ul, each extent may carry a u:, g: or b: prefix.
  */
 static int parse_extents(const char *value, const char *opt, bool ul,
-			 struct idmap_map *uid, struct idmap_map *gid,
-			 struct diag *d)
+			 enum idmap_which dflt, struct idmap_map *uid,
+			 struct idmap_map *gid, struct diag *d)
 {
 	const char *p = value;
 	bool any = false, comma = true;
@@ -110,7 +110,7 @@ static int parse_extents(const char *value, const char *opt, bool ul,
 	for (;;) {
 		const char *tok;
 		struct idmap_extent e;
-		int which = ul ? IDMAP_BOTH : IDMAP_UID;
+		int which = dflt;
 		int r;
 
 		while (is_blank(*p))
@@ -126,12 +126,22 @@ static int parse_extents(const char *value, const char *opt, bool ul,
 		while (*p && !is_sep(*p))
 			p++;
 		if (ul && p - tok >= 2 && tok[1] == ':' &&
-		    (tok[0] == 'u' || tok[0] == 'g' || tok[0] == 'b')) {
+		    !(tok[0] >= '0' && tok[0] <= '9')) {
+			if (tok[0] != 'u' && tok[0] != 'g' && tok[0] != 'b')
+				return diag_fail(d, EINVAL,
+					"%s: bad prefix \"%c:\" in extent \"%.*s\": expected u: (uid map), g: (gid map) or b: (both)",
+					opt, tok[0], (int)(p - tok), tok);
 			which = tok[0] == 'u' ? IDMAP_UID :
 				tok[0] == 'g' ? IDMAP_GID : IDMAP_BOTH;
-			tok += 2;
+			r = parse_triple(tok + 2, (size_t)(p - tok - 2), opt,
+					 &e, d);
+			if (r < 0 && p - tok == 2)
+				return diag_fail(d, EINVAL,
+					"%s: bad extent \"%.*s\": expected %.2sINNER:OUTER:COUNT",
+					opt, (int)(p - tok), tok, tok);
+		} else {
+			r = parse_triple(tok, (size_t)(p - tok), opt, &e, d);
 		}
-		r = parse_triple(tok, (size_t)(p - tok), opt, &e, d);
 		if (r < 0)
 			return r;
 		if (which & IDMAP_UID) {
@@ -160,15 +170,16 @@ static int parse_extents(const char *value, const char *opt, bool ul,
 }
 
 int idmap_parse_list(const char *value, const char *opt,
-		     struct idmap_map *map, struct diag *d)
+		     enum idmap_which which, struct idmap_map *map,
+		     struct diag *d)
 {
-	return parse_extents(value, opt, false, map, NULL, d);
+	return parse_extents(value, opt, false, which, map, map, d);
 }
 
 int idmap_parse_ul(const char *value, const char *opt, struct idmap_map *uid,
 		   struct idmap_map *gid, struct diag *d)
 {
-	return parse_extents(value, opt, true, uid, gid, d);
+	return parse_extents(value, opt, true, IDMAP_BOTH, uid, gid, d);
 }
 
 static bool overlaps(uint64_t a, uint64_t b, uint64_t count_a,
@@ -191,6 +202,15 @@ int idmap_validate(const struct idmap_map *map, const char *name,
 	for (size_t i = 0; i < map->n; i++) {
 		const struct idmap_extent *a = &map->ext[i];
 
+		if (a->count == 0)
+			return diag_fail(d, EINVAL,
+				"%s map: extent \"%" PRIu32 ":%" PRIu32 ":%" PRIu32 "\": COUNT must be at least 1",
+				name, a->inner, a->outer, a->count);
+		if (a->count > IDMAP_ID_LIMIT - a->inner ||
+		    a->count > IDMAP_ID_LIMIT - a->outer)
+			return diag_fail(d, ERANGE,
+				"%s map: extent \"%" PRIu32 ":%" PRIu32 ":%" PRIu32 "\" runs past id 4294967294 (the kernel reserves (uid_t)-1)",
+				name, a->inner, a->outer, a->count);
 		for (size_t j = i + 1; j < map->n; j++) {
 			const struct idmap_extent *b = &map->ext[j];
 			const char *side;

@@ -26,17 +26,18 @@ struct idmap_extent {
 	uint32_t count;
 };
 
-struct idmap_map {
-	size_t n;
-	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
-};
-
 /* Which maps an extent list feeds. */
 enum idmap_which {
 	IDMAP_UID = 1 << 0,
 	IDMAP_GID = 1 << 1,
 	IDMAP_BOTH = IDMAP_UID | IDMAP_GID,
 };
+
+struct idmap_map {
+	size_t n;
+	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
+};
+
 
 /*
  * Parse one decimal id or count: digits only, 0..4294967295, the whole of
@@ -46,10 +47,12 @@ int idmap_parse_u32(const char *s, size_t len, uint32_t *out);
 
 /*
  * containerd syntax: "INNER:OUTER:COUNT" extents separated by commas or
- * blanks.  Appends to *map.  @opt names the option in messages.
+ * blanks.  Appends to *map, the uid or the gid map as @which says.  @opt
+ * names the option in messages.
  */
 int idmap_parse_list(const char *value, const char *opt,
-		     struct idmap_map *map, struct diag *d);
+		     enum idmap_which which, struct idmap_map *map,
+		     struct diag *d);
 
 /*
  * util-linux X-mount.idmap syntax: blank-separated

@@ -50,4 +50,24 @@ static inline int fsmount(int fd, unsigned int flags, unsigned int attrs)
 }
 #endif
 
+/*
+ * Newer than the headers of Debian 12.  From 424 on, syscall numbers are
+ * the same on every architecture.
+ */
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467	/* Linux 6.15 */
+#endif
+
+/* open_tree(OPEN_TREE_CLONE) that also applies @attr to the clone; unlike
+ * mount_setattr(), it may replace the idmap of an idmapped source. */
+static inline int open_tree_attr(int dfd, const char *path,
+				 unsigned int flags, struct mount_attr *attr,
+				 size_t size)
+{
+	return (int)syscall(SYS_open_tree_attr, dfd, path, flags, attr, size);
+}
+
 #endif

@@ -28,6 +28,13 @@ void options_free(struct idmap_request *req)
 {
 	free(req->userns);
 	req->userns = NULL;
+	for (size_t i = 0; i < req->nparams; i++) {
+		free(req->params[i].key);
+		free(req->params[i].value);
+	}
+	free(req->params);
+	req->params = NULL;
+	req->nparams = 0;
 }
 
 static bool name_is(const char *name, size_t len, const char *want)
@@ -133,6 +140,10 @@ enum option_kind options_classify(const char *name, size_t len)
 
 	if (own >= 0)
 		return (enum option_kind)own;
+	/* A misspelt option of ours must not pass as an inert X-* comment. */
+	if (len > 8 && (name[0] == 'X' || name[0] == 'x') &&
+	    memcmp(name + 1, "-idmap.", 7) == 0)
+		return OPT_UNKNOWN;
 
 	ent = map_lookup(MNT_LINUX_MAP, name, len);
 	if (ent) {
@@ -220,8 +231,8 @@ static int set_userns(struct idmap_request *req, const char *opt,
 			opt, path);
 	if (req->userns && strcmp(req->userns, path) != 0)
 		return diag_fail(d, EINVAL,
-			"%s: a user namespace is already given (\"%s\"); give only one",
-			opt, req->userns);
+			"%s: \"%s\" is a second user namespace, after \"%s\"; give only one",
+			opt, path, req->userns);
 	if (!req->userns) {
 		req->userns = strdup(path);
 		if (!req->userns)
@@ -235,9 +246,9 @@ static int apply_value(struct idmap_request *req, enum option_kind kind,
 {
 	switch (kind) {
 	case OPT_UIDMAP:
-		return idmap_parse_list(value, opt, &req->uid, d);
+		return idmap_parse_list(value, opt, IDMAP_UID, &req->uid, d);
 	case OPT_GIDMAP:
-		return idmap_parse_list(value, opt, &req->gid, d);
+		return idmap_parse_list(value, opt, IDMAP_GID, &req->gid, d);
 	case OPT_USERNS:
 		return set_userns(req, opt, value, d);
 	case OPT_IDMAP:
@@ -263,6 +274,28 @@ static bool looks_like_extent(const char *s)
 			return false;
 	}
 	return colons == 2;
+}
+
+/* -t idmap.FSTYPE: keep a filesystem option for fsconfig(). */
+static int add_param(struct idmap_request *req, const char *name, size_t nlen,
+		     const char *val, size_t vlen, struct diag *d)
+{
+	struct fs_param *grown, *fp;
+
+	grown = reallocarray(req->params, req->nparams + 1, sizeof(*grown));
+	if (!grown)
+		return diag_fail(d, ENOMEM, "out of memory");
+	req->params = grown;
+	fp = &req->params[req->nparams];
+	fp->key = strndup(name, nlen);
+	fp->value = val ? unquote(val, vlen) : NULL;
+	if (!fp->key || (val && !fp->value)) {
+		free(fp->key);
+		free(fp->value);
+		return diag_fail(d, ENOMEM, "out of memory");
+	}
+	req->nparams++;
+	return 0;
 }
 
 static int apply_option(struct idmap_request *req, const char *name,
@@ -296,12 +329,18 @@ static int apply_option(struct idmap_request *req, const char *name,
 		apply_vfs(req, name, nlen);
 		return 0;
 	case OPT_BIND:
+		if (req->newfs)
+			return diag_fail(d, EINVAL,
+				"option \"%s\" makes no sense with -t idmap.FSTYPE, which mounts a new filesystem; use -t idmap to bind",
+				opt);
 		if (name_is(name, nlen, "rbind"))
 			req->recursive = true;
 		return 0;
 	case OPT_INERT:
 		return 0;
 	case OPT_FS:
+		if (req->newfs)
+			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;
 		return diag_fail(d, EINVAL,
@@ -315,12 +354,16 @@ static int apply_option(struct idmap_request *req, const char *name,
 			opt);
 	case OPT_UNKNOWN:
 	default:
-		if (req->sloppy)
-			return 0;
 		if (looks_like_extent(opt))
 			return diag_fail(d, EINVAL,
 				"option \"%s\" is an extent standing alone: a list of extents with commas must be quoted, as in uidmap=\"0:1000:1,1:2000:9\", or separated by blanks",
 				opt);
+		/* The filesystem knows its own options; the kernel names
+		 * any that it rejects. */
+		if (req->newfs)
+			return add_param(req, name, nlen, val, vlen, d);
+		if (req->sloppy)
+			return 0;
 		return diag_fail(d, EINVAL,
 			"unknown option \"%s\": expected uidmap=, gidmap=, idmap=, userns= or a VFS option (ro, rw, nosuid, nodev, noexec, noatime, relatime, strictatime, nodiratime, nosymfollow); -s ignores unknown options",
 			opt);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "attach.h"
 #include "diag.h"
 #include "idmap.h"
 
@@ -22,6 +23,9 @@ struct idmap_request {
 	uint64_t attr_clr;	/* ... and to clear, beside MOUNT_ATTR_IDMAP */
 	bool recursive;		/* rbind: idmap the whole tree */
 	bool sloppy;		/* -s: ignore unknown options */
+	bool newfs;		/* -t idmap.FSTYPE: set before parsing */
+	struct fs_param *params; /* newfs: options for fsconfig() */
+	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
 };
 

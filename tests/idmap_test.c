@@ -75,7 +75,7 @@ static void list_fails(const char *value, int err, const char *quoted,
 	struct diag d = { "" };
 	char q[256];
 
-	ATF_CHECK_EQ_MSG(-err, idmap_parse_list(value, "uidmap", m, &d),
+	ATF_CHECK_EQ_MSG(-err, idmap_parse_list(value, "uidmap", IDMAP_UID, m, &d),
 			 "value \"%s\"", value);
 	snprintf(q, sizeof(q), "\"%s\"", quoted);
 	CHECK_MSG_HAS(&d, q);
@@ -90,7 +90,7 @@ static void list_ok(const char *value, uint32_t in, uint32_t out,
 	struct idmap_map *m = new_map();
 	struct diag d = { "" };
 
-	ATF_CHECK_EQ_MSG(0, idmap_parse_list(value, "uidmap", m, &d),
+	ATF_CHECK_EQ_MSG(0, idmap_parse_list(value, "uidmap", IDMAP_UID, m, &d),
 			 "value \"%s\": %s", value, d.msg);
 	ATF_CHECK_EQ_MSG((size_t)1, m->n, "value \"%s\"", value);
 	CHECK_EXT(m, 0, in, out, count);
@@ -167,7 +167,7 @@ ATF_TC_BODY(list_commas, tc)
 
 	(void)tc;
 	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list("0:1000:1,1:100001:65535,70000:200000:10",
-					       "uidmap", m, &d), "%s", d.msg);
+					       "uidmap", IDMAP_UID, m, &d), "%s", d.msg);
 	ATF_REQUIRE_EQ((size_t)3, m->n);
 	CHECK_EXT(m, 0, 0, 1000, 1);
 	CHECK_EXT(m, 1, 1, 100001, 65535);
@@ -189,7 +189,7 @@ ATF_TC_BODY(list_blanks, tc)
 		struct idmap_map *m = new_map();
 		struct diag d = { "" };
 
-		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", m, &d),
+		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", IDMAP_UID, m, &d),
 				 "\"%s\": %s", values[i], d.msg);
 		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
 		if (m->n == 3) {
@@ -215,7 +215,7 @@ ATF_TC_BODY(list_blanks_around_commas, tc)
 		struct idmap_map *m = new_map();
 		struct diag d = { "" };
 
-		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", m, &d),
+		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", IDMAP_UID, m, &d),
 				 "\"%s\": %s", values[i], d.msg);
 		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
 		if (m->n == 3) {
@@ -234,8 +234,8 @@ ATF_TC_BODY(list_accumulates, tc)
 	struct diag d = { "" };
 
 	(void)tc;
-	ATF_REQUIRE_EQ(0, idmap_parse_list("0:1:1", "uidmap", m, &d));
-	ATF_REQUIRE_EQ(0, idmap_parse_list("5:6:2,9:9:1", "uidmap", m, &d));
+	ATF_REQUIRE_EQ(0, idmap_parse_list("0:1:1", "uidmap", IDMAP_UID, m, &d));
+	ATF_REQUIRE_EQ(0, idmap_parse_list("5:6:2,9:9:1", "uidmap", IDMAP_UID, m, &d));
 	ATF_REQUIRE_EQ((size_t)3, m->n);
 	CHECK_EXT(m, 0, 0, 1, 1);
 	CHECK_EXT(m, 1, 5, 6, 2);
@@ -250,14 +250,14 @@ ATF_TC_BODY(list_empty_value, tc)
 	struct diag d = { "" };
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_list("", "uidmap", m, &d));
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_list("", "uidmap", IDMAP_UID, m, &d));
 	CHECK_MSG_HAS(&d, "uidmap");
 	CHECK_MSG_HAS(&d, "no extent");
 	CHECK_MSG_HAS(&d, "INNER:OUTER:COUNT");
 	ATF_CHECK_EQ((size_t)0, m->n);
 
 	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_list(" \t ", "gidmap", m, &d));
+	ATF_CHECK_EQ(-EINVAL, idmap_parse_list(" \t ", "gidmap", IDMAP_GID, m, &d));
 	CHECK_MSG_HAS(&d, "gidmap");
 	CHECK_MSG_HAS(&d, "no extent");
 	ATF_CHECK_EQ((size_t)0, m->n);
@@ -337,20 +337,20 @@ ATF_TC_BODY(list_max_extents, tc)
 	char *s341 = many_extents(IDMAP_MAX_EXTENTS + 1, " ");
 
 	(void)tc;
-	ATF_CHECK_EQ_MSG(0, idmap_parse_list(s340, "uidmap", m, &d), "%s", d.msg);
+	ATF_CHECK_EQ_MSG(0, idmap_parse_list(s340, "uidmap", IDMAP_UID, m, &d), "%s", d.msg);
 	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, m->n);
 	CHECK_EXT(m, 0, 0, 0, 1);
 	CHECK_EXT(m, 339, 339, 339, 1);
 
 	/* One more, in a second call. */
-	ATF_CHECK_EQ(-E2BIG, idmap_parse_list("1000:1000:1", "uidmap", m, &d));
+	ATF_CHECK_EQ(-E2BIG, idmap_parse_list("1000:1000:1", "uidmap", IDMAP_UID, m, &d));
 	CHECK_MSG_HAS(&d, "340");
 	CHECK_MSG_HAS(&d, "uidmap");
 	ATF_CHECK_EQ((size_t)IDMAP_MAX_EXTENTS, m->n);
 
 	memset(m, 0, sizeof(*m));
 	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-E2BIG, idmap_parse_list(s341, "uidmap", m, &d));
+	ATF_CHECK_EQ(-E2BIG, idmap_parse_list(s341, "uidmap", IDMAP_UID, m, &d));
 	CHECK_MSG_HAS(&d, "340");
 	CHECK_MSG_HAS(&d, "uidmap");
 	CHECK_MSG_HAS(&d, "limit");
@@ -467,7 +467,8 @@ ATF_TC_BODY(ul_bad_prefix, tc)
 	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("x:0:1:1", "idmap", uid, gid, &d));
 	CHECK_MSG_HAS(&d, "idmap");
 	CHECK_MSG_HAS(&d, "\"x:0:1:1\"");
-	CHECK_MSG_HAS(&d, "decimal");
+	CHECK_MSG_HAS(&d, "bad prefix \"x:\"");
+	CHECK_MSG_HAS(&d, "u: (uid map), g: (gid map) or b: (both)");
 	ATF_CHECK_EQ((size_t)0, uid->n);
 	ATF_CHECK_EQ((size_t)0, gid->n);
 	free(uid);
@@ -798,7 +799,7 @@ ATF_TC_BODY(format_round_trip, tc)
 	len = idmap_format_option(m, buf, size);
 	ATF_REQUIRE(len > 0);
 	ATF_CHECK_EQ((size_t)len, strlen(buf));
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(buf, "uidmap", back, &d),
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(buf, "uidmap", IDMAP_UID, back, &d),
 			   "\"%s\": %s", buf, d.msg);
 	ATF_REQUIRE_EQ(m->n, back->n);
 	for (size_t i = 0; i < m->n; i++)
@@ -812,7 +813,7 @@ ATF_TC_BODY(format_round_trip, tc)
 		add(m, 4000000000u + 7 * i, 3000000000u + 11 * i, 7);
 	len = idmap_format_option(m, buf, size);
 	ATF_REQUIRE(len > 0);
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(buf, "uidmap", back, &d),
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(buf, "uidmap", IDMAP_UID, back, &d),
 			   "%s", d.msg);
 	ATF_REQUIRE_EQ((size_t)IDMAP_MAX_EXTENTS, back->n);
 	ATF_CHECK(memcmp(m->ext, back->ext, sizeof(m->ext)) == 0);
