@@ -182,6 +182,38 @@ int idmap_parse_ul(const char *value, const char *opt, struct idmap_map *uid,
 	return parse_extents(value, opt, true, IDMAP_BOTH, uid, gid, d);
 }
 
+int idmap_parse_kernel_line(const char *line, struct idmap_map *map,
+			    struct diag *d)
+{
+	struct idmap_extent e;
+	uint32_t v[3];
+	const char *p = line;
+
+	for (int i = 0; i < 3; i++) {
+		const char *start;
+
+		while (is_blank(*p))
+			p++;
+		start = p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (idmap_parse_u32(start, (size_t)(p - start), &v[i]) < 0)
+			return diag_fail(d, EINVAL,
+				"cannot read the kernel's map line \"%s\"", line);
+	}
+	while (is_blank(*p))
+		p++;
+	if (*p)
+		return diag_fail(d, EINVAL,
+			"cannot read the kernel's map line \"%s\"", line);
+	e = (struct idmap_extent){ v[0], v[1], v[2] };
+	if (e.count == 0 || e.count > IDMAP_ID_LIMIT - e.inner ||
+	    e.count > IDMAP_ID_LIMIT - e.outer)
+		return diag_fail(d, ERANGE, "the kernel's map line \"%s\" is out of range",
+				 line);
+	return append(map, &e, "kernel map", "", d);
+}
+
 static bool overlaps(uint64_t a, uint64_t b, uint64_t count_a,
 		     uint64_t count_b)
 {

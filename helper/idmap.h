@@ -75,6 +75,14 @@ int idmap_validate(const struct idmap_map *map, const char *name,
  */
 int idmap_format(const struct idmap_map *map, char *buf, size_t size);
 
+/*
+ * Parse one line of the kernel's own map text, "INNER OUTER COUNT" with
+ * blanks between (as /proc/PID/uid_map and statmount() give it), and
+ * append it to @map.  The extent is validated like any other.
+ */
+int idmap_parse_kernel_line(const char *line, struct idmap_map *map,
+			    struct diag *d);
+
 /* Format @map in option syntax: "INNER:OUTER:COUNT,..." (no quotes). */
 int idmap_format_option(const struct idmap_map *map, char *buf, size_t size);
 

@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "mntns.h"
 #include "options.h"
+#include "show.h"
 #include "userns.h"
 #include "utab.h"
 
@@ -37,17 +38,20 @@ struct config {
 	const char *target;
 	const char *type;
 	const char *mntns;
-	bool fake, verbose, nomtab, sloppy;
+	const char *fstype;	/* -t idmap.FSTYPE: FSTYPE */
+	bool fake, verbose, nomtab, sloppy, show;
 	int rw;			/* -r: 1, -w: 0, neither: -1 */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: mount.idmap SRC DIR [-sfnvrw] [-N NS] [-o OPTIONS] [-t idmap]\n"
+"Usage: mount.idmap SRC DIR [-sfnvrw] [-N NS] [-o OPTIONS] [-t idmap[.FSTYPE]]\n"
+"       mount.idmap --show [DIR]\n"
 "       mount -t idmap SRC DIR -o uidmap=INNER:OUTER:COUNT,gidmap=...\n"
 "\n"
-"Create an idmapped bind mount of SRC on DIR: a file owned by on-disk id\n"
+"Create an idmapped bind mount of SRC on DIR (or, with -t idmap.FSTYPE, an\n"
+"idmapped new FSTYPE filesystem from SRC): a file owned by on-disk id\n"
 "INNER+k appears as id OUTER+k through DIR, for 0 <= k < COUNT.\n"
 "\n"
 "Mapping options (-o):\n"
@@ -72,7 +76,10 @@ static void usage(FILE *out)
 "  -v         print the plan\n"
 "  -r, -w     read-only (ro), read-write (rw)\n"
 "  -N NS      work in mount namespace NS (a PID or /proc/PID/ns/mnt)\n"
-"  -t idmap   the type, as mount(8) passes it\n"
+"  -t idmap   the type, as mount(8) passes it; -t idmap.FSTYPE mounts a new\n"
+"             FSTYPE filesystem, and passes other options to it\n"
+"  --show [DIR]   print the mapping of the idmapped mount at DIR, as\n"
+"             options for fstab; without DIR, of every idmapped mount\n"
 "  -h, --help     print this text\n"
 "  -V, --version  print the version\n"
 "\n"
@@ -86,6 +93,7 @@ static int parse_argv(int argc, char **argv, struct config *cfg,
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "show", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	size_t npos = 0;
@@ -120,6 +128,7 @@ static int parse_argv(int argc, char **argv, struct config *cfg,
 		case 'o': (*opts)[(*nopts)++] = optarg; break;
 		case 't': cfg->type = optarg; break;
 		case 'N': cfg->mntns = optarg; break;
+		case 'S': cfg->show = true; break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -131,10 +140,42 @@ static int parse_argv(int argc, char **argv, struct config *cfg,
 			return EXIT_USAGE;
 		}
 	}
-	if (npos < 2) {
+	if (cfg->show ? npos > 1 : npos < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* -t: "idmap", or "idmap.FSTYPE" for a new filesystem. */
+static int check_type(struct config *cfg)
+{
+	if (!cfg->type || strcmp(cfg->type, "idmap") == 0)
+		return 0;
+	if (strncmp(cfg->type, "idmap.", 6) == 0 && cfg->type[6]) {
+		cfg->fstype = cfg->type + 6;
+		return 0;
+	}
+	fprintf(stderr, "mount.idmap: -t %s: this helper mounts type idmap or idmap.FSTYPE\n",
+		cfg->type);
+	return EXIT_USAGE;
+}
+
+static int show(const struct config *cfg)
+{
+	struct diag d = { "" };
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = cfg->source ? show_mount(cfg->source, &text, &d) :
+			  show_all(&text, &d);
+	if (r < 0) {
+		fprintf(stderr, "mount.idmap: %s\n", d.msg);
+		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_MOUNT;
+	}
+	fputs(text, stdout);
+	if (cfg->source)
+		putchar('\n');
 	return 0;
 }
 
@@ -177,10 +218,15 @@ static void print_map(const char *name, const struct idmap_map *map)
 static void print_plan(const struct config *cfg,
 		       const struct idmap_request *req)
 {
-	printf("mount.idmap: %sidmapped %s of \"%s\" on \"%s\"\n",
+	printf("mount.idmap: %sidmapped %s%s of \"%s\" on \"%s\"\n",
 	       cfg->fake ? "(fake) " : "",
-	       req->recursive ? "recursive bind" : "bind", cfg->source,
-	       cfg->target);
+	       cfg->fstype ? "new filesystem " : req->recursive ?
+			"recursive bind" : "bind",
+	       cfg->fstype ? cfg->fstype : "", cfg->source, cfg->target);
+	for (size_t i = 0; i < req->nparams; i++)
+		printf("  %s option: %s%s%s\n", cfg->fstype,
+		       req->params[i].key, req->params[i].value ? "=" : "",
+		       req->params[i].value ? req->params[i].value : "");
 	if (req->userns)
 		printf("  user namespace: %s\n", req->userns);
 	print_map("uid", &req->uid);
@@ -200,17 +246,8 @@ static int run(struct config *cfg, char **opts, size_t nopts,
 	_cleanup_close_ int nsfd = -1;
 	int r;
 
-	if (cfg->type && strcmp(cfg->type, "idmap") != 0) {
-		if (strncmp(cfg->type, "idmap.", 6) == 0)
-			fprintf(stderr, "mount.idmap: -t %s: new filesystems (idmap.FSTYPE) are not supported yet; bind-mount an existing mount with -t idmap\n",
-				cfg->type);
-		else
-			fprintf(stderr, "mount.idmap: -t %s: this helper mounts type idmap only\n",
-				cfg->type);
-		return EXIT_USAGE;
-	}
-
 	req->sloppy = cfg->sloppy;
+	req->newfs = cfg->fstype != NULL;
 	for (size_t i = 0; i < nopts; i++) {
 		r = options_parse(req, opts[i], &d);
 		if (r < 0)
@@ -254,12 +291,16 @@ static int run(struct config *cfg, char **opts, size_t nopts,
 				 .attr_clr = req->attr_clr,
 				 .recursive = req->recursive,
 				 .dry_run = cfg->fake,
+				 .fstype = cfg->fstype,
+				 .params = req->params,
+				 .nparams = req->nparams,
 			 }, &d);
 	if (r < 0)
 		return fail(exit_code(r, EXIT_MOUNT), &d);
 
 	if (!cfg->fake && !cfg->nomtab) {
-		r = utab_record(cfg->source, cfg->target, req, &d);
+		r = utab_record(cfg->source, cfg->target,
+				cfg->fstype ? cfg->fstype : "idmap", req, &d);
 		if (r < 0)
 			return fail(EXIT_UTAB, &d);
 	}
@@ -282,6 +323,11 @@ int main(int argc, char **argv)
 	}
 
 	rc = parse_argv(argc, argv, &cfg, &opts, &nopts);
+	if (rc)
+		return rc;
+	if (cfg.show)
+		return show(&cfg);
+	rc = check_type(&cfg);
 	if (rc)
 		return rc;
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -54,6 +55,9 @@ static int own_option(const char *name, size_t len)
 		{ "gidmap", OPT_GIDMAP },
 		{ "userns", OPT_USERNS },
 		{ "idmap", OPT_IDMAP },
+		/* rbind under a name that mount(8) passes on: given bind or
+		 * rbind, mount(8) binds by itself and never runs us. */
+		{ "recursive", OPT_BIND },
 	};
 
 	if (len > 8 && (name[0] == 'X' || name[0] == 'x') &&
@@ -61,7 +65,7 @@ static int own_option(const char *name, size_t len)
 		name += 8;
 		len -= 8;
 		/* X-idmap.idmap= is not a spelling anybody uses. */
-		if (name_is(name, len, "idmap"))
+		if (name_is(name, len, "idmap") || name_is(name, len, "recursive"))
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
@@ -333,7 +337,7 @@ static int apply_option(struct idmap_request *req, const char *name,
 			return diag_fail(d, EINVAL,
 				"option \"%s\" makes no sense with -t idmap.FSTYPE, which mounts a new filesystem; use -t idmap to bind",
 				opt);
-		if (name_is(name, nlen, "rbind"))
+		if (!name_is(name, nlen, "bind"))
 			req->recursive = true;
 		return 0;
 	case OPT_INERT:
@@ -473,6 +477,46 @@ out:
 	mnt_unref_table(tb);
 	mnt_unref_cache(cache);
 	return r;
+}
+
+/* Append PREFIX+NAME=EXTENTS to *optstr, quoted when there are several:
+ * the quotes keep a list's commas inside one option, as mount(8) parses
+ * it. */
+static int append_map(char **optstr, const char *prefix, const char *name,
+		      const struct idmap_map *map)
+{
+	char text[IDMAP_MAX_EXTENTS * 34 + 3], key[64];
+	bool quote = map->n > 1;
+	int len;
+
+	text[0] = '"';
+	len = idmap_format_option(map, text + 1, sizeof(text) - 2);
+	if (len < 0)
+		return len;
+	if (quote)
+		memcpy(text + 1 + len, "\"", 2);
+	snprintf(key, sizeof(key), "%s%s", prefix, name);
+	return mnt_optstr_append_option(optstr, key, text + !quote);
+}
+
+char *options_format(const struct idmap_request *req, const char *prefix)
+{
+	char *optstr = NULL, key[64];
+	int r;
+
+	if (req->userns) {
+		snprintf(key, sizeof(key), "%suserns", prefix);
+		r = mnt_optstr_append_option(&optstr, key, req->userns);
+	} else {
+		r = append_map(&optstr, prefix, "uidmap", &req->uid);
+		if (r == 0)
+			r = append_map(&optstr, prefix, "gidmap", &req->gid);
+	}
+	if (r < 0) {
+		free(optstr);
+		return NULL;
+	}
+	return optstr;
 }
 
 int options_check(const struct idmap_request *req, struct diag *d)

@@ -66,6 +66,13 @@ bool options_have_mapping(const struct idmap_request *req);
 int options_from_fstab(struct idmap_request *req, const char *source,
 		       const char *target, struct diag *d);
 
+/*
+ * The mapping of @req as option text, each name prefixed with @prefix:
+ * "PREFIXuidmap=0:1:1,PREFIXgidmap=\"0:1:1,5:6:1\"" (a list is quoted) or
+ * "PREFIXuserns=PATH".  Returns a malloc'ed string, or NULL on ENOMEM.
+ */
+char *options_format(const struct idmap_request *req, const char *prefix);
+
 /* Cross-option rules, once every source is parsed. */
 int options_check(const struct idmap_request *req, struct diag *d);
 

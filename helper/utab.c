@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -9,44 +8,6 @@
 
 #include "cleanup.h"
 #include "utab.h"
-
-/* Append NAME=EXTENTS to *optstr, quoted when there are several: the
- * quotes keep a list's commas inside one option, as mount(8) parses it. */
-static int append_map(char **optstr, const char *name,
-		      const struct idmap_map *map)
-{
-	char text[IDMAP_MAX_EXTENTS * 34 + 3];
-	bool quote = map->n > 1;
-	int len;
-
-	text[0] = '"';
-	len = idmap_format_option(map, text + 1, sizeof(text) - 2);
-	if (len < 0)
-		return len;
-	if (quote)
-		memcpy(text + 1 + len, "\"", 2);
-	return mnt_optstr_append_option(optstr, name, text + !quote);
-}
-
-char *utab_options(const struct idmap_request *req)
-{
-	char *optstr = NULL;
-	int r;
-
-	if (req->userns)
-		r = mnt_optstr_append_option(&optstr, "x-idmap.userns",
-					     req->userns);
-	else {
-		r = append_map(&optstr, "x-idmap.uidmap", &req->uid);
-		if (r == 0)
-			r = append_map(&optstr, "x-idmap.gidmap", &req->gid);
-	}
-	if (r < 0) {
-		free(optstr);
-		return NULL;
-	}
-	return optstr;
-}
 
 /* For messages: libmount names the file only once it has chosen it. */
 static const char *utab_path(struct libmnt_update *upd)
@@ -58,10 +19,10 @@ static const char *utab_path(struct libmnt_update *upd)
 	return path ? path : "/run/mount/utab";
 }
 
-int utab_record(const char *source, const char *target,
+int utab_record(const char *source, const char *target, const char *fstype,
 		const struct idmap_request *req, struct diag *d)
 {
-	_cleanup_free_ char *optstr = utab_options(req);
+	_cleanup_free_ char *optstr = options_format(req, "x-idmap.");
 	struct libmnt_update *upd = NULL;
 	struct libmnt_fs *fs = NULL;
 	int r;
@@ -76,12 +37,13 @@ int utab_record(const char *source, const char *target,
 	}
 	mnt_fs_set_source(fs, source);
 	mnt_fs_set_target(fs, target);
-	mnt_fs_set_fstype(fs, "idmap");
+	mnt_fs_set_fstype(fs, fstype);
 	mnt_fs_set_options(fs, optstr);
 
-	/* MS_BIND makes libmount record the root of the bind, which is how
-	 * it pairs this entry with the line in mountinfo. */
-	r = mnt_update_set_fs(upd, MS_BIND | (req->recursive ? MS_REC : 0),
+	/* For a bind, MS_BIND makes libmount record the root of the bind,
+	 * which is how it pairs this entry with the line in mountinfo. */
+	r = mnt_update_set_fs(upd, req->newfs ? 0 :
+				   MS_BIND | (req->recursive ? MS_REC : 0),
 			      NULL, fs);
 	if (r == 0)
 		r = mnt_update_table(upd, NULL);

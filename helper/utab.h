@@ -10,13 +10,9 @@
 #include "diag.h"
 #include "options.h"
 
-/* The user options for @req: "x-idmap.uidmap=\"...\",x-idmap.gidmap=...".
- * Pure.  Returns a malloc'ed string or NULL on ENOMEM. */
-char *utab_options(const struct idmap_request *req);
-
 /* Record the mount of @source on @target.  Through libmount, so the file
  * is locked and replaced whole: it is never left half-written. */
-int utab_record(const char *source, const char *target,
+int utab_record(const char *source, const char *target, const char *fstype,
 		const struct idmap_request *req, struct diag *d);
 
 #endif

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * --show: the mapping of an idmapped mount, as options that can be pasted
+ * into fstab.  The kernel tells it through statmount() from Linux 6.15 on;
+ * before that, the utab record that mount.idmap wrote is the only source.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <libmount.h>
+
+#include "cleanup.h"
+#include "mountapi.h"
+#include "show.h"
+
+/* statmount() as of Linux 6.15; Debian 12's headers predate it. */
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+#define SM_MNT_BASIC	0x00000002U
+#define SM_MNT_UIDMAP	0x00002000U
+#define SM_MNT_GIDMAP	0x00004000U
+#define SM_REQ_SIZE_VER0 24
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+struct sm_req {
+	__u32 size;
+	__u32 spare;
+	__u64 mnt_id;
+	__u64 param;
+};
+
+struct sm_buf {
+	__u32 size;
+	__u32 mnt_opts;
+	__u64 mask;
+	__u32 sb_dev_major, sb_dev_minor;
+	__u64 sb_magic;
+	__u32 sb_flags, fs_type;
+	__u64 mnt_id, mnt_parent_id;
+	__u32 mnt_id_old, mnt_parent_id_old;
+	__u64 mnt_attr, mnt_propagation, mnt_peer_group, mnt_master;
+	__u64 propagate_from;
+	__u32 mnt_root, mnt_point;
+	__u64 mnt_ns_id;
+	__u32 fs_subtype, sb_source;
+	__u32 opt_num, opt_array;
+	__u32 opt_sec_num, opt_sec_array;
+	__u64 supported_mask;
+	__u32 mnt_uidmap_num, mnt_uidmap;
+	__u32 mnt_gidmap_num, mnt_gidmap;
+	__u64 spare2[43];
+	char str[];
+};
+
+/* 340 extents of at most 33 bytes, twice, fit with room to spare. */
+#define SM_BUFSIZE (sizeof(struct sm_buf) + 2 * IDMAP_MAX_EXTENTS * 40)
+
+static int read_kernel_map(const struct sm_buf *sm, __u32 num, __u32 off,
+			   struct idmap_map *map, struct diag *d)
+{
+	const char *p = sm->str + off;
+	const char *end = (const char *)sm + sm->size;
+
+	for (__u32 i = 0; i < num; i++) {
+		int r;
+
+		if (p >= end || !memchr(p, '\0', (size_t)(end - p)))
+			return diag_fail(d, EIO, "statmount returned a truncated map");
+		r = idmap_parse_kernel_line(p, map, d);
+		if (r < 0)
+			return r;
+		p += strlen(p) + 1;
+	}
+	return 0;
+}
+
+/*
+ * Ask the kernel.  Returns 1 with @req filled, 0 when the kernel cannot
+ * tell (older than 6.15), or a negative errno.
+ */
+static int from_kernel(const char *path, struct idmap_request *req,
+		       struct diag *d)
+{
+	struct statx stx;
+	struct sm_req smr = { .size = SM_REQ_SIZE_VER0 };
+	_cleanup_free_ struct sm_buf *sm = NULL;
+	int r;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID_UNIQUE, &stx) < 0)
+		return diag_fail(d, errno, "\"%s\": %s", path, strerror(errno));
+	if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return diag_fail(d, EINVAL, "\"%s\" is not a mount point", path);
+	if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return 0;
+
+	sm = calloc(1, SM_BUFSIZE);
+	if (!sm)
+		return diag_fail(d, ENOMEM, "out of memory");
+	smr.mnt_id = stx.stx_mnt_id;
+	smr.param = SM_MNT_BASIC | SM_MNT_UIDMAP | SM_MNT_GIDMAP;
+	if (syscall(SYS_statmount, &smr, sm, SM_BUFSIZE, 0) < 0)
+		return errno == ENOSYS || errno == EINVAL ? 0 :
+			diag_fail(d, errno, "statmount \"%s\": %s", path,
+				  strerror(errno));
+	if (!(sm->mask & SM_MNT_BASIC))
+		return 0;
+	if (!(sm->mnt_attr & MOUNT_ATTR_IDMAP))
+		return diag_fail(d, ENODATA, "\"%s\" is not an idmapped mount",
+				 path);
+	if ((sm->mask & (SM_MNT_UIDMAP | SM_MNT_GIDMAP)) !=
+	    (SM_MNT_UIDMAP | SM_MNT_GIDMAP))
+		return 0;
+	r = read_kernel_map(sm, sm->mnt_uidmap_num, sm->mnt_uidmap, &req->uid, d);
+	if (r == 0)
+		r = read_kernel_map(sm, sm->mnt_gidmap_num, sm->mnt_gidmap,
+				    &req->gid, d);
+	return r < 0 ? r : 1;
+}
+
+/* Fall back on the x-idmap.* record in utab. */
+static int from_utab(const char *path, struct idmap_request *req,
+		     struct diag *d)
+{
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_fs *fs;
+	int r = 0;
+
+	if (!tb)
+		return diag_fail(d, ENOMEM, "out of memory");
+	if (mnt_table_parse_mtab(tb, NULL) == 0 &&
+	    (fs = mnt_table_find_target(tb, path, MNT_ITER_BACKWARD))) {
+		if (mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
+					  "idmapped", NULL, NULL) != 0)
+			r = diag_fail(d, ENODATA,
+				      "\"%s\" is not an idmapped mount", path);
+		else
+			r = options_parse(req, mnt_fs_get_user_options(fs), d);
+	} else {
+		r = diag_fail(d, EINVAL, "\"%s\" is not a mount point", path);
+	}
+	mnt_unref_table(tb);
+	if (r == 0 && !options_have_mapping(req))
+		r = diag_fail(d, ENODATA,
+			"\"%s\" is idmapped, but this kernel (older than 6.15) cannot tell its mapping, and utab has no record of it",
+			path);
+	return r;
+}
+
+int show_mount(const char *path, char **text, struct diag *d)
+{
+	struct idmap_request req;
+	int r;
+
+	options_init(&req);
+	req.sloppy = true;	/* a utab record may carry other options */
+	r = from_kernel(path, &req, d);
+	if (r == 0)
+		r = from_utab(path, &req, d);
+	if (r >= 0) {
+		*text = options_format(&req, "");
+		r = *text ? 0 : diag_fail(d, ENOMEM, "out of memory");
+	}
+	options_free(&req);
+	return r;
+}
+
+int show_all(char **text, struct diag *d)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int r = 0;
+
+	if (!tb || !it || !f) {
+		r = diag_fail(d, ENOMEM, "cannot read the mount table");
+		goto done;
+	}
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *target = mnt_fs_get_target(fs);
+		_cleanup_free_ char *opts = NULL;
+		struct diag sub;
+
+		if (mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
+					  "idmapped", NULL, NULL) != 0)
+			continue;
+		if (show_mount(target, &opts, &sub) < 0)
+			fprintf(f, "%s\t(%s)\n", target, sub.msg);
+		else
+			fprintf(f, "%s\t%s\n", target, opts);
+	}
+done:
+	if (f)
+		fclose(f);
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	if (r < 0) {
+		free(out);
+		return r;
+	}
+	*text = out;
+	return 0;
+}

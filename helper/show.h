@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* --show: read back the mapping of idmapped mounts. */
+#ifndef MOUNT_IDMAP_SHOW_H
+#define MOUNT_IDMAP_SHOW_H
+
+#include "diag.h"
+#include "options.h"
+
+/* The mapping of the mount at @path as options ("uidmap=...,gidmap=...",
+ * or "userns=PATH" from a utab record); *text is malloc'ed.  -ENODATA when
+ * @path is not an idmapped mount. */
+int show_mount(const char *path, char **text, struct diag *d);
+
+/* One line "TARGET<TAB>OPTIONS" for every idmapped mount in this mount
+ * namespace; *text is malloc'ed (empty when there are none). */
+int show_all(char **text, struct diag *d);
+
+#endif
