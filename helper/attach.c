@@ -240,9 +240,15 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 		}
 	}
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		struct stat st;
+
 		if (errno == ENOENT)
 			return diag_fail(d, errno, "source \"%s\" does not exist",
 					 p->source);
+		if (stat(p->source, &st) == 0 && S_ISREG(st.st_mode))
+			return diag_fail(d, errno,
+				"%s: source \"%s\" is a regular file: attach it to a loop device first (losetup -f --show \"%s\") and mount the device",
+				p->fstype, p->source, p->source);
 		return fs_failed(p, fsfd, "cannot create the filesystem", errno, d);
 	}
 	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);

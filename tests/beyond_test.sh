@@ -86,6 +86,9 @@ assert_vfs "$W/mnt" ro
 findmnt -n -o FS-OPTIONS --mountpoint "$W/mnt" | tr , '\n' | grep -qx ro ||
 	fail "the superblock is not read-only"
 umount "$W/mnt"
+# An image file needs a loop device first; the message says so.
+expect_exit 32 mount -t idmap.ext4 -o uidmap=0:1:1,gidmap=0:1:1 "$W/img" "$W/mnt"
+expect_err "is a regular file: attach it to a loop device first"
 expect_exit 32 mount -t idmap.ext4 -o uidmap=0:1:1,gidmap=0:1:1,nonsense "$dev" "$W/mnt"
 expect_err 'ext4: option "nonsense" rejected'
 assert_not_mounted "$W/mnt"
