@@ -17,30 +17,15 @@
 #include <sys/auxv.h>
 #include <sys/capability.h>
 
-#include "attach.h"
 #include "cleanup.h"
-#include "mntns.h"
 #include "options.h"
+#include "run.h"
 #include "show.h"
-#include "userns.h"
-#include "utab.h"
-
-/* mount(8)'s exit codes. */
-enum {
-	EXIT_USAGE = 1,		/* incorrect invocation or permissions */
-	EXIT_SYSTEM = 2,	/* out of memory, cannot fork... */
-	EXIT_UTAB = 16,		/* problems writing or locking utab */
-	EXIT_MOUNT = 32,	/* mount failure */
-};
 
 struct config {
-	const char *source;
-	const char *target;
-	const char *type;
-	const char *mntns;
-	const char *fstype;	/* -t idmap.FSTYPE: FSTYPE */
-	bool fake, verbose, nomtab, sloppy, show;
-	int rw;			/* -r: 1, -w: 0, neither: -1 */
+	struct run_config run;
+	const char *type;	/* -t */
+	bool verbose, show;
 };
 
 static void usage(FILE *out)
@@ -87,9 +72,9 @@ static void usage(FILE *out)
 "16 utab not written, 32 mount failure.  See mount.idmap(8).\n");
 }
 
-static int parse_argv(int argc, char **argv, struct config *cfg,
-		      char ***opts, size_t *nopts)
+static int parse_argv(int argc, char **argv, struct config *cfg)
 {
+	struct run_config *rc = &cfg->run;
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -99,8 +84,8 @@ static int parse_argv(int argc, char **argv, struct config *cfg,
 	size_t npos = 0;
 	int c;
 
-	*opts = calloc((size_t)argc, sizeof(char *));
-	if (!*opts)
+	rc->opts = calloc((size_t)argc, sizeof(char *));
+	if (!rc->opts)
 		return EXIT_SYSTEM;
 	/* A leading '-' keeps SRC and DIR in order wherever they stand, even
 	 * under POSIXLY_CORRECT. */
@@ -109,9 +94,9 @@ static int parse_argv(int argc, char **argv, struct config *cfg,
 		switch (c) {
 		case 1:
 			if (npos == 0)
-				cfg->source = optarg;
+				rc->source = optarg;
 			else if (npos == 1)
-				cfg->target = optarg;
+				rc->target = optarg;
 			else {
 				fprintf(stderr, "mount.idmap: unexpected argument \"%s\": expected SRC DIR\n",
 					optarg);
@@ -119,15 +104,15 @@ static int parse_argv(int argc, char **argv, struct config *cfg,
 			}
 			npos++;
 			break;
-		case 's': cfg->sloppy = true; break;
-		case 'f': cfg->fake = true; break;
-		case 'n': cfg->nomtab = true; break;
+		case 's': rc->sloppy = true; break;
+		case 'f': rc->fake = true; break;
+		case 'n': rc->nomtab = true; break;
 		case 'v': cfg->verbose = true; break;
-		case 'r': cfg->rw = 1; break;
-		case 'w': cfg->rw = 0; break;
-		case 'o': (*opts)[(*nopts)++] = optarg; break;
+		case 'r': rc->rw = 1; break;
+		case 'w': rc->rw = 0; break;
+		case 'o': rc->opts[rc->nopts++] = optarg; break;
 		case 't': cfg->type = optarg; break;
-		case 'N': cfg->mntns = optarg; break;
+		case 'N': rc->mntns = optarg; break;
 		case 'S': cfg->show = true; break;
 		case 'h':
 			usage(stdout);
@@ -153,7 +138,7 @@ static int check_type(struct config *cfg)
 	if (!cfg->type || strcmp(cfg->type, "idmap") == 0)
 		return 0;
 	if (strncmp(cfg->type, "idmap.", 6) == 0 && cfg->type[6]) {
-		cfg->fstype = cfg->type + 6;
+		cfg->run.fstype = cfg->type + 6;
 		return 0;
 	}
 	fprintf(stderr, "mount.idmap: -t %s: this helper mounts type idmap or idmap.FSTYPE\n",
@@ -167,14 +152,14 @@ static int show(const struct config *cfg)
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	r = cfg->source ? show_mount(cfg->source, &text, &d) :
-			  show_all(&text, &d);
+	r = cfg->run.source ? show_mount(cfg->run.source, &text, &d) :
+			      show_all(&text, &d);
 	if (r < 0) {
 		fprintf(stderr, "mount.idmap: %s\n", d.msg);
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_MOUNT;
 	}
 	fputs(text, stdout);
-	if (cfg->source)
+	if (cfg->run.source)
 		putchar('\n');
 	return 0;
 }
@@ -191,20 +176,6 @@ static bool have_sys_admin(void)
 	return v == CAP_SET;
 }
 
-/* Resource exhaustion is a system error; anything else is the mount's. */
-static int exit_code(int r, int dflt)
-{
-	switch (-r) {
-	case ENOMEM:
-	case EMFILE:
-	case ENFILE:
-	case EAGAIN:
-		return EXIT_SYSTEM;
-	default:
-		return dflt;
-	}
-}
-
 static void print_map(const char *name, const struct idmap_map *map)
 {
 	char line[128];
@@ -215,7 +186,7 @@ static void print_map(const char *name, const struct idmap_map *map)
 	}
 }
 
-static void print_plan(const struct config *cfg,
+static void print_plan(const struct run_config *cfg,
 		       const struct idmap_request *req)
 {
 	printf("mount.idmap: %sidmapped %s%s of \"%s\" on \"%s\"\n",
@@ -233,86 +204,27 @@ static void print_plan(const struct config *cfg,
 	print_map("gid", &req->gid);
 }
 
-static int fail(int code, const struct diag *d)
+static int run(const struct config *cfg)
 {
-	fprintf(stderr, "mount.idmap: %s\n", d->msg);
-	return code;
-}
-
-static int run(struct config *cfg, char **opts, size_t nopts,
-	       struct idmap_request *req)
-{
+	struct idmap_request req;
 	struct diag d = { "" };
-	_cleanup_close_ int nsfd = -1;
-	int r;
+	int rc;
 
-	req->sloppy = cfg->sloppy;
-	req->newfs = cfg->fstype != NULL;
-	for (size_t i = 0; i < nopts; i++) {
-		r = options_parse(req, opts[i], &d);
-		if (r < 0)
-			return fail(r == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE, &d);
-	}
-	if (cfg->rw >= 0)
-		options_parse(req, cfg->rw ? "ro" : "rw", &d);
-	if (!options_have_mapping(req)) {
-		r = options_from_fstab(req, cfg->source, cfg->target, &d);
-		if (r < 0)
-			return fail(r == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE, &d);
-	}
-	r = options_check(req, &d);
-	if (r < 0)
-		return fail(EXIT_USAGE, &d);
-
-	if (cfg->verbose)
-		print_plan(cfg, req);
-
-	if (cfg->mntns) {
-		r = mntns_enter(cfg->mntns, &d);
-		if (r < 0)
-			return fail(exit_code(r, EXIT_MOUNT), &d);
-	}
-
-	if (req->userns) {
-		nsfd = userns_open(req->userns, &d);
-		if (nsfd < 0)
-			return fail(exit_code(nsfd, EXIT_MOUNT), &d);
-	} else {
-		nsfd = userns_create(&req->uid, &req->gid, &d);
-		if (nsfd < 0)
-			return fail(EXIT_SYSTEM, &d);
-	}
-
-	r = attach_mount(&(struct attach_plan){
-				 .source = cfg->source,
-				 .target = cfg->target,
-				 .userns_fd = nsfd,
-				 .attr_set = req->attr_set,
-				 .attr_clr = req->attr_clr,
-				 .recursive = req->recursive,
-				 .dry_run = cfg->fake,
-				 .fstype = cfg->fstype,
-				 .params = req->params,
-				 .nparams = req->nparams,
-			 }, &d);
-	if (r < 0)
-		return fail(exit_code(r, EXIT_MOUNT), &d);
-
-	if (!cfg->fake && !cfg->nomtab) {
-		r = utab_record(cfg->source, cfg->target,
-				cfg->fstype ? cfg->fstype : "idmap", req, &d);
-		if (r < 0)
-			return fail(EXIT_UTAB, &d);
-	}
-	return 0;
+	options_init(&req);
+	rc = run_prepare(&cfg->run, &req, &d);
+	if (rc == 0 && cfg->verbose)
+		print_plan(&cfg->run, &req);
+	if (rc == 0)
+		rc = run_mount(&cfg->run, &req, &d);
+	if (rc)
+		fprintf(stderr, "mount.idmap: %s\n", d.msg);
+	options_free(&req);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .rw = -1 };
-	struct idmap_request req;
-	_cleanup_free_ char **opts = NULL;
-	size_t nopts = 0;
+	struct config cfg = { .run.rw = -1 };
 	int rc;
 
 	/* Installed setuid, this would let any user pick the owners of any
@@ -322,23 +234,18 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	rc = parse_argv(argc, argv, &cfg, &opts, &nopts);
-	if (rc)
-		return rc;
-	if (cfg.show)
-		return show(&cfg);
-	rc = check_type(&cfg);
-	if (rc)
-		return rc;
-
-	if (!have_sys_admin()) {
+	rc = parse_argv(argc, argv, &cfg);
+	if (!rc && cfg.show)
+		rc = show(&cfg);
+	else if (!rc)
+		rc = check_type(&cfg);
+	if (!rc && !cfg.show && !have_sys_admin()) {
 		fprintf(stderr, "mount.idmap: %s on %s: root privileges (CAP_SYS_ADMIN) are needed; idmapped mounts cannot be user mounts\n",
-			cfg.source, cfg.target);
-		return EXIT_USAGE;
+			cfg.run.source, cfg.run.target);
+		rc = EXIT_USAGE;
 	}
-
-	options_init(&req);
-	rc = run(&cfg, opts, nopts, &req);
-	options_free(&req);
+	if (!rc && !cfg.show)
+		rc = run(&cfg);
+	free(cfg.run.opts);
 	return rc;
 }

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The job, from parsed argv to an attached mount, as two steps that print
+ * nothing: main() prints the plan between them and the message after a
+ * failure.  Each returns one of mount(8)'s exit codes.
+ */
+#ifndef MOUNT_IDMAP_RUN_H
+#define MOUNT_IDMAP_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "options.h"
+
+/* mount(8)'s exit codes. */
+enum {
+	EXIT_USAGE = 1,		/* incorrect invocation or permissions */
+	EXIT_SYSTEM = 2,	/* out of memory, cannot fork... */
+	EXIT_UTAB = 16,		/* problems writing or locking utab */
+	EXIT_MOUNT = 32,	/* mount failure */
+};
+
+struct run_config {
+	const char *source;
+	const char *target;
+	const char *fstype;	/* -t idmap.FSTYPE: FSTYPE, else NULL */
+	const char *mntns;	/* -N */
+	char **opts;		/* every -o, in order */
+	size_t nopts;
+	bool fake;		/* -f */
+	bool nomtab;		/* -n */
+	bool sloppy;		/* -s */
+	int rw;			/* -r: 1, -w: 0, neither: -1 */
+};
+
+/* Options, the fstab entry and every rule: no syscall that changes
+ * anything.  Fills @req. */
+int run_prepare(const struct run_config *cfg, struct idmap_request *req,
+		struct diag *d);
+
+/* The user namespace, the mount and its utab record. */
+int run_mount(const struct run_config *cfg, const struct idmap_request *req,
+	      struct diag *d);
+
+#endif
