@@ -19,6 +19,16 @@
 #include "cleanup.h"
 #include "mountapi.h"
 
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+int (*attach_test_fault)(enum attach_step step);
+/* Fail @call with the errno that the test asks for, or make it. */
+#define FAULT(step, call)                                               \
+	((attach_test_fault && (errno = attach_test_fault(step)) != 0) ? \
+		 -1 : (call))
+#else
+#define FAULT(step, call) (call)
+#endif
+
 #define KERNEL_TOO_OLD \
 	"the kernel lacks the new mount API (idmapped mounts need Linux 5.12 or later)"
 
@@ -158,9 +168,10 @@ static int reidmap(const struct attach_plan *p, struct mount_attr *attr,
 	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
 	int fd;
 
-	fd = open_tree_attr(AT_FDCWD, p->source,
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec, attr,
-			    sizeof(*attr));
+	fd = FAULT(ATTACH_OPEN_TREE_ATTR,
+		   open_tree_attr(AT_FDCWD, p->source,
+				  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec,
+				  attr, sizeof(*attr)));
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOSYS)
@@ -210,7 +221,7 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 	_cleanup_close_ int fsfd = -1;
 	int mnt;
 
-	fsfd = fsopen(p->fstype, FSOPEN_CLOEXEC);
+	fsfd = FAULT(ATTACH_FSOPEN, fsopen(p->fstype, FSOPEN_CLOEXEC));
 	if (fsfd < 0) {
 		if (errno == ENODEV)
 			return diag_fail(d, errno,
@@ -220,7 +231,8 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 		return diag_fail(d, errno, "fsopen %s: %s", p->fstype,
 				 strerror(errno));
 	}
-	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", p->source, 0) < 0)
+	if (FAULT(ATTACH_FSCONFIG, fsconfig(fsfd, FSCONFIG_SET_STRING,
+					    "source", p->source, 0)) < 0)
 		return fs_failed(p, fsfd, "source rejected", errno, d);
 	if ((p->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fsconfig(fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
@@ -251,7 +263,7 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 				p->fstype, p->source, p->source);
 		return fs_failed(p, fsfd, "cannot create the filesystem", errno, d);
 	}
-	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	mnt = FAULT(ATTACH_FSMOUNT, fsmount(fsfd, FSMOUNT_CLOEXEC, 0));
 	if (mnt < 0)
 		return fs_failed(p, fsfd, "fsmount", errno, d);
 	return mnt;
@@ -288,14 +300,16 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 		if (tree < 0)
 			return tree;
 	} else {
-		tree = open_tree(AT_FDCWD, p->source,
-				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+		tree = FAULT(ATTACH_OPEN_TREE,
+			     open_tree(AT_FDCWD, p->source,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
 		if (tree < 0)
 			return clone_failed(p, errno, d);
 	}
 
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
-			  sizeof(attr)) < 0) {
+	if (FAULT(ATTACH_MOUNT_SETATTR,
+		  mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
+				sizeof(attr))) < 0) {
 		char fstype[64];
 		bool idmapped = false;
 		int err = errno;
@@ -314,8 +328,9 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 	if (p->dry_run)
 		return 0;
 
-	if (move_mount(tree, "", AT_FDCWD, p->target,
-		       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (FAULT(ATTACH_MOVE_MOUNT,
+		  move_mount(tree, "", AT_FDCWD, p->target,
+			     MOVE_MOUNT_F_EMPTY_PATH)) < 0)
 		return move_failed(p, errno, d);
 	return 0;
 }

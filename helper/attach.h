@@ -36,4 +36,21 @@ struct attach_plan {
 
 int attach_mount(const struct attach_plan *plan, struct diag *d);
 
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+/* The system calls a test may make fail. */
+enum attach_step {
+	ATTACH_OPEN_TREE,
+	ATTACH_OPEN_TREE_ATTR,
+	ATTACH_FSOPEN,
+	ATTACH_FSCONFIG,
+	ATTACH_FSMOUNT,
+	ATTACH_MOUNT_SETATTR,
+	ATTACH_MOVE_MOUNT,
+};
+
+/* Called before each step: a non-zero return is the errno with which the
+ * step then fails, without being made.  Test builds only. */
+extern int (*attach_test_fault)(enum attach_step step);
+#endif
+
 #endif

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Fault injection, in process: every system call of the mount fails in
+ * turn with a chosen errno, and the namespace child dies at every step.
+ * Each time, the job must end with the right exit code and message, with
+ * nothing attached, no child left (not even a zombie), and the same set of
+ * open fds as before.
+ *
+ * Each case runs in its own process (atf), which first moves into a private
+ * mount namespace: nothing reaches the host.
+ */
+#include <atf-c.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "run.h"
+#include "userns.h"
+
+struct sandbox {
+	char dir[64];
+	char src[96];
+	char dst[96];
+};
+
+static void sandbox_enter(struct sandbox *sb)
+{
+	ATF_REQUIRE(unshare(CLONE_NEWNS) == 0);
+	ATF_REQUIRE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	snprintf(sb->dir, sizeof(sb->dir), "/tmp/fault_test.XXXXXX");
+	ATF_REQUIRE(mkdtemp(sb->dir));
+	/* Everything below lives on a tmpfs of this namespace only. */
+	ATF_REQUIRE(mount("tmpfs", sb->dir, "tmpfs", 0, "mode=0755") == 0);
+	snprintf(sb->src, sizeof(sb->src), "%s/src", sb->dir);
+	snprintf(sb->dst, sizeof(sb->dst), "%s/dst", sb->dir);
+	ATF_REQUIRE(mkdir(sb->src, 0755) == 0);
+	ATF_REQUIRE(mkdir(sb->dst, 0755) == 0);
+}
+
+static void sandbox_leave(struct sandbox *sb)
+{
+	umount2(sb->dir, MNT_DETACH);
+	rmdir(sb->dir);
+}
+
+/* The open fds, as a bitmap of the first 256. */
+static void fd_set_of(unsigned char set[32])
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	memset(set, 0, 32);
+	ATF_REQUIRE(dir);
+	while ((e = readdir(dir))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != dirfd(dir) && fd < 256)
+			set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	}
+	closedir(dir);
+}
+
+static bool is_mounted(const char *path)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	bool found = false;
+
+	ATF_REQUIRE(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char root[1024], point[1024];
+
+		if (sscanf(line, "%*d %*d %*s %1023s %1023s", root, point) == 2)
+			found = strcmp(point, path) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static void require_no_children(void)
+{
+	errno = 0;
+	ATF_CHECK_EQ(waitpid(-1, NULL, WNOHANG | __WALL), -1);
+	ATF_CHECK_EQ(errno, ECHILD);
+}
+
+/*
+ * Run the whole job as main() would, with the hooks set by the caller, and
+ * check what every failure must leave behind.
+ */
+static void run_and_check(const struct sandbox *sb, const char *fstype,
+			  int want_rc, const char *want_msg)
+{
+	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
+	char *optv[] = { opts };
+	struct run_config cfg = {
+		.source = fstype ? "none" : sb->src,
+		.target = sb->dst,
+		.fstype = fstype,
+		.opts = optv,
+		.nopts = 1,
+		.nomtab = true,
+		.rw = -1,
+	};
+	struct idmap_request req;
+	struct diag d = { "" };
+	unsigned char before[32], after[32];
+	int rc;
+
+	fd_set_of(before);
+	options_init(&req);
+	rc = run_prepare(&cfg, &req, &d);
+	ATF_REQUIRE_EQ_MSG(rc, 0, "%s", d.msg);
+	rc = run_mount(&cfg, &req, &d);
+	options_free(&req);
+	fd_set_of(after);
+
+	ATF_CHECK_EQ_MSG(rc, want_rc, "exit %d, want %d: %s", rc, want_rc,
+			 d.msg);
+	ATF_CHECK_MSG(strstr(d.msg, want_msg), "message \"%s\" lacks \"%s\"",
+		      d.msg, want_msg);
+	ATF_CHECK_MSG(!is_mounted(sb->dst), "%s is mounted", sb->dst);
+	ATF_CHECK_MSG(memcmp(before, after, sizeof(before)) == 0,
+		      "the set of open fds changed");
+	require_no_children();
+}
+
+/* The fault to inject, for the hook below. */
+static enum attach_step fault_step;
+static int fault_errno;
+
+static int inject(enum attach_step step)
+{
+	return step == fault_step ? fault_errno : 0;
+}
+
+static void fails_at(enum attach_step step, int err, const char *fstype,
+		     int want_rc, const char *want_msg)
+{
+	struct sandbox sb;
+
+	sandbox_enter(&sb);
+	fault_step = step;
+	fault_errno = err;
+	attach_test_fault = inject;
+	run_and_check(&sb, fstype, want_rc, want_msg);
+	attach_test_fault = NULL;
+	sandbox_leave(&sb);
+}
+
+#define FAULT_CASE(name, step, err, fstype, rc, msg)            \
+	ATF_TC(name);                                           \
+	ATF_TC_HEAD(name, tc)                                   \
+	{                                                       \
+		atf_tc_set_md_var(tc, "require.user", "root");  \
+	}                                                       \
+	ATF_TC_BODY(name, tc)                                   \
+	{                                                       \
+		(void)tc;                                       \
+		fails_at(step, err, fstype, rc, msg);           \
+	}
+
+FAULT_CASE(open_tree_enoent, ATTACH_OPEN_TREE, ENOENT, NULL, EXIT_MOUNT,
+	   "does not exist")
+FAULT_CASE(open_tree_enosys, ATTACH_OPEN_TREE, ENOSYS, NULL, EXIT_MOUNT,
+	   "Linux 5.12 or later")
+FAULT_CASE(open_tree_enomem, ATTACH_OPEN_TREE, ENOMEM, NULL, EXIT_SYSTEM,
+	   "Cannot allocate memory")
+FAULT_CASE(mount_setattr_einval, ATTACH_MOUNT_SETATTR, EINVAL, NULL,
+	   EXIT_MOUNT, "tmpfs at")
+FAULT_CASE(mount_setattr_enosys, ATTACH_MOUNT_SETATTR, ENOSYS, NULL,
+	   EXIT_MOUNT, "Linux 5.12 or later")
+FAULT_CASE(mount_setattr_eperm, ATTACH_MOUNT_SETATTR, EPERM, NULL,
+	   EXIT_MOUNT, "not permitted to idmap")
+FAULT_CASE(move_mount_enoent, ATTACH_MOVE_MOUNT, ENOENT, NULL, EXIT_MOUNT,
+	   "mount point")
+FAULT_CASE(move_mount_ebusy, ATTACH_MOVE_MOUNT, EBUSY, NULL, EXIT_MOUNT,
+	   "Device or resource busy")
+FAULT_CASE(fsopen_enodev, ATTACH_FSOPEN, ENODEV, "tmpfs", EXIT_MOUNT,
+	   "unknown filesystem type")
+FAULT_CASE(fsopen_emfile, ATTACH_FSOPEN, EMFILE, "tmpfs", EXIT_SYSTEM,
+	   "fsopen tmpfs")
+FAULT_CASE(fsconfig_einval, ATTACH_FSCONFIG, EINVAL, "tmpfs", EXIT_MOUNT,
+	   "source rejected")
+FAULT_CASE(fsmount_einval, ATTACH_FSMOUNT, EINVAL, "tmpfs", EXIT_MOUNT,
+	   "fsmount")
+FAULT_CASE(newfs_setattr_einval, ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
+	   EXIT_MOUNT, "tmpfs does not support idmapped mounts")
+FAULT_CASE(newfs_move_mount_eacces, ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
+	   EXIT_MOUNT, "Permission denied")
+
+/* The namespace child dies at a step, for the hook below. */
+static enum userns_step kill_at;
+
+static void kill_child(enum userns_step step, pid_t child, int pidfd)
+{
+	siginfo_t info;
+
+	(void)child;
+	if (step != kill_at)
+		return;
+	ATF_REQUIRE(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0);
+	ATF_REQUIRE(waitid(P_PIDFD, (id_t)pidfd, &info,
+			   WEXITED | WNOWAIT | __WALL) == 0);
+}
+
+static void child_dies_at(enum userns_step step)
+{
+	struct sandbox sb;
+
+	sandbox_enter(&sb);
+	kill_at = step;
+	userns_test_hook = kill_child;
+	alarm(20);
+	run_and_check(&sb, NULL, EXIT_SYSTEM, "");
+	alarm(0);
+	userns_test_hook = NULL;
+	sandbox_leave(&sb);
+}
+
+#define DIES_CASE(name, step)                                   \
+	ATF_TC(name);                                           \
+	ATF_TC_HEAD(name, tc)                                   \
+	{                                                       \
+		atf_tc_set_md_var(tc, "require.user", "root");  \
+	}                                                       \
+	ATF_TC_BODY(name, tc)                                   \
+	{                                                       \
+		(void)tc;                                       \
+		child_dies_at(step);                            \
+	}
+
+DIES_CASE(child_dies_before_maps, USERNS_BEFORE_MAPS)
+DIES_CASE(child_dies_between_maps, USERNS_BETWEEN_MAPS)
+DIES_CASE(child_dies_before_nsfd, USERNS_BEFORE_NSFD)
+
+/* And the same job with no fault at all mounts: the checks above are not
+ * passing for want of a mount. */
+ATF_TC(no_fault_mounts);
+ATF_TC_HEAD(no_fault_mounts, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(no_fault_mounts, tc)
+{
+	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
+	char *optv[] = { opts };
+	struct sandbox sb;
+	struct idmap_request req;
+	struct diag d = { "" };
+	struct run_config cfg = { .opts = optv, .nopts = 1, .nomtab = true,
+				  .rw = -1 };
+
+	(void)tc;
+	sandbox_enter(&sb);
+	cfg.source = sb.src;
+	cfg.target = sb.dst;
+	options_init(&req);
+	ATF_REQUIRE_EQ(run_prepare(&cfg, &req, &d), 0);
+	ATF_CHECK_EQ_MSG(run_mount(&cfg, &req, &d), 0, "%s", d.msg);
+	options_free(&req);
+	ATF_CHECK(is_mounted(sb.dst));
+	require_no_children();
+	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, open_tree_enoent);
+	ATF_TP_ADD_TC(tp, open_tree_enosys);
+	ATF_TP_ADD_TC(tp, open_tree_enomem);
+	ATF_TP_ADD_TC(tp, mount_setattr_einval);
+	ATF_TP_ADD_TC(tp, mount_setattr_enosys);
+	ATF_TP_ADD_TC(tp, mount_setattr_eperm);
+	ATF_TP_ADD_TC(tp, move_mount_enoent);
+	ATF_TP_ADD_TC(tp, move_mount_ebusy);
+	ATF_TP_ADD_TC(tp, fsopen_enodev);
+	ATF_TP_ADD_TC(tp, fsopen_emfile);
+	ATF_TP_ADD_TC(tp, fsconfig_einval);
+	ATF_TP_ADD_TC(tp, fsmount_einval);
+	ATF_TP_ADD_TC(tp, newfs_setattr_einval);
+	ATF_TP_ADD_TC(tp, newfs_move_mount_eacces);
+	ATF_TP_ADD_TC(tp, child_dies_before_maps);
+	ATF_TP_ADD_TC(tp, child_dies_between_maps);
+	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);
+	ATF_TP_ADD_TC(tp, no_fault_mounts);
+	return atf_no_error();
+}
