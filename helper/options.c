@@ -157,6 +157,8 @@ enum option_kind options_classify(const char *name, size_t len)
 			return OPT_VFS;
 		if (ms == MS_BIND || ms == (MS_BIND | MS_REC))
 			return OPT_BIND;
+		if (ms == MS_REMOUNT)
+			return OPT_REMOUNT;
 		if (ms & (MS_REMOUNT | MS_MOVE | MS_SHARED | MS_PRIVATE |
 			  MS_SLAVE | MS_UNBINDABLE))
 			return OPT_REFUSED;
@@ -339,6 +341,9 @@ static int apply_option(struct idmap_request *req, const char *name,
 				opt);
 		if (!name_is(name, nlen, "bind"))
 			req->recursive = true;
+		return 0;
+	case OPT_REMOUNT:
+		req->remount = true;
 		return 0;
 	case OPT_INERT:
 		return 0;

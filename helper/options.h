@@ -24,6 +24,7 @@ struct idmap_request {
 	bool recursive;		/* rbind: idmap the whole tree */
 	bool sloppy;		/* -s: ignore unknown options */
 	bool newfs;		/* -t idmap.FSTYPE: set before parsing */
+	bool remount;		/* remount: new attributes, same idmap */
 	struct fs_param *params; /* newfs: options for fsconfig() */
 	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
@@ -37,6 +38,7 @@ enum option_kind {
 	OPT_USERNS,		/* userns=, X-idmap.userns= */
 	OPT_VFS,		/* a per-mount attribute: ro, nosuid, ... */
 	OPT_BIND,		/* bind, rbind */
+	OPT_REMOUNT,		/* remount: change the attributes only */
 	OPT_INERT,		/* accepted, grants nothing: user, defaults... */
 	OPT_FS,			/* a filesystem option (sync, mand...) */
 	OPT_REFUSED,		/* meaningless here: loop=, propagation... */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <string.h>
 
 #include "attach.h"
 #include "cleanup.h"
 #include "mntns.h"
 #include "run.h"
+#include "show.h"
 #include "userns.h"
 #include "utab.h"
 
@@ -22,6 +24,29 @@ static int exit_code(int r, int dflt)
 	}
 }
 
+/*
+ * remount with a mapping: it must be the one that the mount has, since the
+ * kernel cannot change the idmap of an attached mount.  Unknown (before
+ * Linux 6.15, without a utab record) passes.
+ */
+static int check_same_mapping(const char *target,
+			      const struct idmap_request *req, struct diag *d)
+{
+	_cleanup_free_ char *want = NULL, *have = NULL;
+	struct diag ignored;
+
+	if (req->userns || (!req->uid.n && !req->gid.n))
+		return 0;
+	want = options_format(req, "");
+	if (!want)
+		return diag_fail(d, ENOMEM, "out of memory");
+	if (show_mount(target, &have, &ignored) < 0 || strcmp(want, have) == 0)
+		return 0;
+	return diag_fail(d, EINVAL,
+		"remount: \"%s\" is mounted with %s; its idmap cannot change while it is mounted (asked for %s): unmount it and mount it again",
+		target, have, want);
+}
+
 int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 		struct diag *d)
 {
@@ -36,7 +61,18 @@ int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 	}
 	if (cfg->rw >= 0)
 		options_parse(req, cfg->rw ? "ro" : "rw", d);
-	if (!options_have_mapping(req)) {
+	if (req->remount) {
+		if (req->nparams) {
+			diag_fail(d, EINVAL,
+				"remount: option \"%s\" would change the filesystem, which a remount by mount.idmap cannot do; unmount and mount again",
+				req->params[0].key);
+			return EXIT_USAGE;
+		}
+		/* The mapping stays; one given (systemd passes the unit's
+		 * options again) only has to be well-formed. */
+		if (!req->userns && !req->uid.n && !req->gid.n)
+			return 0;
+	} else if (!options_have_mapping(req)) {
 		r = options_from_fstab(req, cfg->source, cfg->target, d);
 		if (r < 0)
 			return exit_code(r, EXIT_USAGE);
@@ -55,6 +91,14 @@ int run_mount(const struct run_config *cfg, const struct idmap_request *req,
 		r = mntns_enter(cfg->mntns, d);
 		if (r < 0)
 			return exit_code(r, EXIT_MOUNT);
+	}
+
+	if (req->remount) {
+		r = check_same_mapping(cfg->target, req, d);
+		if (r == 0 && !cfg->fake)
+			r = attach_remount(cfg->target, req->attr_set,
+					   req->attr_clr, d);
+		return r < 0 ? exit_code(r, EXIT_MOUNT) : 0;
 	}
 
 	if (req->userns) {

@@ -215,9 +215,37 @@ expect_err "is not a mount point"
 EOS
 }
 
+beyond_case remount "remount changes the attributes and keeps the idmap"
+remount_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
+# As systemd reloads a unit: the same options again, plus remount.
+expect_exit 0 mount -t idmap -o remount,ro,nosuid,uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" ro
+assert_vfs "$W/mnt" nosuid
+assert_idmapped "$W/mnt"
+assert_owner "$W/mnt/u1000" 0 0
+expect_exit 0 "$HELPER" "$W/ext4" "$W/mnt" -o remount,rw
+assert_vfs "$W/mnt" rw
+assert_vfs "$W/mnt" nosuid
+# The idmap of a mounted tree cannot change.
+expect_exit 32 mount -t idmap -o remount,uidmap=1000:5:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
+expect_one_line_err
+expect_err "its idmap cannot change while it is mounted"
+assert_owner "$W/mnt/u1000" 0 0
+umount "$W/mnt"
+expect_exit 0 mount -t idmap.tmpfs -o uidmap=0:1000:1,gidmap=0:1000:1 none "$W/mnt"
+expect_exit 1 "$HELPER" none "$W/mnt" -t idmap.tmpfs -o remount,size=2m
+expect_one_line_err
+expect_err 'remount: option "size" would change the filesystem'
+EOS
+}
+
 atf_init_test_cases() {
 	for tc in newfs_tmpfs newfs_bad_option newfs_ext4 newfs_fake \
-		recursive recursive_refused other_namespace reidmap show; do
+		recursive recursive_refused other_namespace reidmap show \
+		remount; do
 		atf_add_test_case "$tc"
 	done
 }
