@@ -6,8 +6,6 @@
 #ifndef MOUNT_IDMAP_MOUNTAPI_H
 #define MOUNT_IDMAP_MOUNTAPI_H
 
-#include "config.h"
-
 #include <sys/mount.h>
 
 #ifndef HAVE_MOUNT_SETATTR

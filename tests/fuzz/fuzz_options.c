@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libFuzzer target for the whole pure parsing path: option string ->
+ * libmount iteration -> extent parsing -> validation -> map formatting.
+ *
+ * The first byte picks the entry point (the option string, a bare
+ * uidmap= value, or a bare util-linux idmap= value); the rest is the text.
+ * On success it checks the invariants: every map is valid, formats under
+ * a page, and parses back to the same extents, and the option text that
+ * utab and --show print parses back to the same request.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "options.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define require(cond)                                                   \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			fprintf(stderr, "invariant failed: %s (%s:%d)\n", \
+				#cond, __FILE__, __LINE__);             \
+			abort();                                        \
+		}                                                       \
+	} while (0)
+
+static bool same_map(const struct idmap_map *a, const struct idmap_map *b)
+{
+	return a->n == b->n &&
+	       memcmp(a->ext, b->ext, a->n * sizeof(a->ext[0])) == 0;
+}
+
+/* A valid map formats under a page and reads back the same. */
+static void check_map(const struct idmap_map *map, const char *name)
+{
+	static struct idmap_map back;
+	char text[IDMAP_MAX_TEXT + 1];
+	struct diag d;
+	int len;
+
+	require(idmap_validate(map, name, &d) == 0);
+	len = idmap_format(map, text, sizeof(text));
+	require(len >= 0 && len <= IDMAP_MAX_TEXT);
+	back.n = 0;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		require(nl);
+		*nl = '\0';
+		require(idmap_parse_kernel_line(line, &back, &d) == 0);
+	}
+	require(same_map(map, &back));
+}
+
+static void check_request(const struct idmap_request *req)
+{
+	static struct idmap_request back;
+	struct diag d;
+	char *text;
+
+	if (req->userns)
+		return;
+	check_map(&req->uid, "uid");
+	check_map(&req->gid, "gid");
+
+	/* What utab records and --show prints parses back the same. */
+	text = options_format(req, "");
+	require(text);
+	options_init(&back);
+	require(options_parse(&back, text, &d) == 0);
+	require(options_check(&back, &d) == 0);
+	require(same_map(&req->uid, &back.uid));
+	require(same_map(&req->gid, &back.gid));
+	options_free(&back);
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct idmap_request req;
+	struct diag d;
+	char *text;
+	int r;
+
+	if (size < 1)
+		return 0;
+	text = strndup((const char *)data + 1, size - 1);
+	if (!text)
+		return 0;
+
+	options_init(&req);
+	req.sloppy = data[0] & 0x10;
+	switch (data[0] % 3) {
+	case 0:
+		r = options_parse(&req, text, &d);
+		break;
+	case 1:
+		r = idmap_parse_list(text, "uidmap", IDMAP_UID, &req.uid, &d);
+		if (r == 0)
+			req.gid = req.uid;
+		break;
+	default:
+		r = idmap_parse_ul(text, "idmap", &req.uid, &req.gid, &d);
+		break;
+	}
+	/* Every failure explains itself. */
+	if (r < 0)
+		require(d.msg[0] != '\0');
+	if (r == 0 && options_check(&req, &d) == 0)
+		check_request(&req);
+	options_free(&req);
+	free(text);
+	return 0;
+}
