@@ -271,6 +271,15 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 
 static int move_failed(const struct attach_plan *p, int err, struct diag *d)
 {
+	struct stat st;
+
+	/* move_mount() does not follow a final symlink at the target (no
+	 * MOVE_MOUNT_T_SYMLINKS): a path that changed into a symlink after
+	 * mount(8) resolved it must not redirect the mount. */
+	if (lstat(p->target, &st) == 0 && S_ISLNK(st.st_mode))
+		return diag_fail(d, err,
+			"mount point \"%s\" is a symlink, which mount.idmap does not follow: give the directory it points to",
+			p->target);
 	switch (err) {
 	case ENOENT:
 		return diag_fail(d, err, "mount point \"%s\" does not exist",

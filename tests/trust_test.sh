@@ -71,8 +71,25 @@ assert_owner "$W/mnt/u1000" 0 0
 EOS
 }
 
+trust_case symlinks "a symlink source is followed, a symlink mount point is not"
+symlinks_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/real"
+ln -s "$W/real" "$W/link"
+ln -s "$W/ext4" "$W/srclink"
+expect_exit 32 "$HELPER" "$W/ext4" "$W/link" -o uidmap=1000:0:1,gidmap=1000:0:1
+expect_one_line_err
+expect_err "mount point \"$W/link\" is a symlink, which mount.idmap does not follow"
+assert_no_helper_procs
+! mountpoint -q "$W/real" || fail "the mount went through the symlink"
+expect_exit 0 "$HELPER" "$W/srclink" "$W/mnt" -o uidmap=1000:0:1,gidmap=1000:0:1
+assert_owner "$W/mnt/u1000" 0 0
+EOS
+}
+
 atf_init_test_cases() {
-	for tc in unprivileged user_mount setuid empty_environment; do
+	for tc in unprivileged user_mount setuid empty_environment symlinks; do
 		atf_add_test_case "$tc"
 	done
 }
