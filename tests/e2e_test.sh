@@ -1163,18 +1163,31 @@ EOS
 
 atf_test_case fail_already_idmapped
 fail_already_idmapped_head() {
-	e2e_head "an already idmapped source: exit 32, the message says so"
+	e2e_head "an already idmapped source: re-idmapped from on-disk ids (Linux 6.15+), else exit 32 saying so"
 }
 fail_already_idmapped_body() {
 	e2e_run <<'EOS'
 e2e_setup
 mkdir "$W/mnt2"
 expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
-expect_mount_failed "\"$W/mnt\" is already (an )?idmapped" "$W/mnt2" \
-	mount -t idmap -o idmap=b:0:100000:65536 "$W/mnt" "$W/mnt2"
-[ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
+if kernel_at_least 6 15; then
+	# open_tree_attr() clones it with the new idmap, which replaces the
+	# old one: the new map is relative to the on-disk ids.
+	expect_exit 0 mount -t idmap -o idmap=b:0:100000:65536 "$W/mnt" "$W/mnt2"
+	assert_idmapped "$W/mnt2"
+	assert_owner "$W/mnt2/u1000" 101000 101000
+	assert_owner "$W/mnt2/root" 100000 100000
+	assert_owner "$W/mnt/u1000" 0 0
+	[ "$(count_idmapped)" = 2 ] || fail "want 2 idmapped mounts, have $(count_idmapped)"
+	umount "$W/mnt2"
+else
+	expect_mount_failed "\"$W/mnt\" is already (an )?idmapped" "$W/mnt2" \
+		mount -t idmap -o idmap=b:0:100000:65536 "$W/mnt" "$W/mnt2"
+	[ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
+fi
 umount "$W/mnt"
 assert_not_mounted "$W/mnt"
+assert_no_helper_procs
 EOS
 }
 
