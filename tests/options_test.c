@@ -148,7 +148,21 @@ ATF_TC_BODY(classify_refused, tc)
 {
 	(void)tc;
 	CHECK_KIND(OPT_REFUSED, "loop", "offset", "private", "shared",
-		   "remount");
+		   "runbindable");
+}
+
+ATF_TC_WITHOUT_HEAD(classify_remount);
+ATF_TC_BODY(classify_remount, tc)
+{
+	struct idmap_request *req = new_req();
+	struct diag d = { "" };
+
+	(void)tc;
+	CHECK_KIND(OPT_REMOUNT, "remount");
+	ATF_REQUIRE_EQ(0, options_parse(req, "remount,ro", &d));
+	ATF_CHECK(req->remount);
+	ATF_CHECK_EQ(req->attr_set, (uint64_t)MOUNT_ATTR_RDONLY);
+	free_req(req);
 }
 
 ATF_TC_WITHOUT_HEAD(classify_unknown);
@@ -745,7 +759,6 @@ ATF_TC_BODY(parse_fs_and_refused, tc)
 	parse_fails("lazytime", "\"lazytime\"", "filesystem option");
 	parse_fails("loop", "\"loop\"", "no meaning");
 	parse_fails("offset=512", "\"offset\"", "no meaning");
-	parse_fails("remount", "\"remount\"", "no meaning");
 	parse_fails("shared", "\"shared\"", "no meaning");
 }
 
@@ -809,6 +822,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, classify_inert);
 	ATF_TP_ADD_TC(tp, classify_fs);
 	ATF_TP_ADD_TC(tp, classify_refused);
+	ATF_TP_ADD_TC(tp, classify_remount);
 	ATF_TP_ADD_TC(tp, classify_unknown);
 	ATF_TP_ADD_TC(tp, classify_uses_len);
 	ATF_TP_ADD_TC(tp, parse_ro);
