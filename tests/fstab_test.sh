@@ -50,7 +50,8 @@ fstab_case lowercase_and_userns "x-idmap.* spellings and X-idmap.userns="
 lowercase_and_userns_body() {
 	e2e_run <<'EOS'
 e2e_setup
-e2e_userns 1000 50 1
+e2e_userns_start '1000 50 1' '1000 50 1'
+ns_path=/proc/$NSPID/ns/user
 mkdir "$W/mnt2"
 cat >"$W/fstab" <<EOF
 $W/ext4 $W/mnt idmap x-idmap.uidmap=1000:3:1,x-idmap.gidmap=1000:4:1 0 0
@@ -60,7 +61,7 @@ export LIBMOUNT_FSTAB="$W/fstab"
 expect_exit 0 mount "$W/mnt"
 assert_owner "$W/mnt/u1000" 3 4
 expect_exit 0 mount "$W/mnt2"
-kill "$ns_pid"
+e2e_userns_stop
 assert_idmapped "$W/mnt2"
 assert_owner "$W/mnt2/u1000" 50 50
 EOS
@@ -193,9 +194,10 @@ expect_out 'x-idmap\.uidmap='
 umount "$W/mnt"
 ! grep -qF "$W/mnt" /run/mount/utab || fail "umount left the utab record"
 
-e2e_userns 0 40 1
+e2e_userns_start '0 40 1' '0 40 1'
+ns_path=/proc/$NSPID/ns/user
 expect_exit 0 mount -t idmap -o "userns=$ns_path" "$W/tmpfs" "$W/mnt"
-kill "$ns_pid"
+e2e_userns_stop
 findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" >"$OUT"
 expect_out "x-idmap\\.userns=$ns_path"
 EOS
