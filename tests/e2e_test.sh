@@ -1252,6 +1252,34 @@ assert_no_helper_procs
 EOS
 }
 
+# What the README says mount(8) 2.38 does to the options on their way.
+atf_test_case mount8_rewrites
+mount8_rewrites_head() {
+	atf_set descr "mount(8) binds by itself on bind, and drops flag-clearing options"
+	atf_set require.user root
+}
+mount8_rewrites_body() {
+	e2e_run <<'EOS'
+e2e_setup
+# bind: mount(8) never runs the helper, and the result is not idmapped.
+expect_exit 0 mount -t idmap -o bind,uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
+mountpoint -q "$W/mnt" || fail "bind did not mount"
+! grep -q idmapped /proc/self/mountinfo || fail "bind through mount(8) was idmapped"
+assert_owner "$W/mnt/u1000" 1000 1000
+umount "$W/mnt"
+# suid never reaches the helper through mount(8): a nosuid source stays
+# nosuid; called directly, the helper clears it.
+mkdir "$W/nosuid"
+mount --bind -o nosuid "$W/ext4" "$W/nosuid"
+mount -o remount,bind,nosuid "$W/nosuid"
+expect_exit 0 mount -t idmap -o suid,uidmap=1000:0:1,gidmap=1000:0:1 "$W/nosuid" "$W/mnt"
+assert_vfs "$W/mnt" nosuid
+umount "$W/mnt"
+expect_exit 0 "$HELPER" "$W/nosuid" "$W/mnt" -o suid,uidmap=1000:0:1,gidmap=1000:0:1
+assert_not_vfs "$W/mnt" nosuid
+EOS
+}
+
 atf_init_test_cases() {
 	# option forms
 	atf_add_test_case bind_uidmap
@@ -1323,4 +1351,5 @@ atf_init_test_cases() {
 	atf_add_test_case fail_userns_initial
 	# umount
 	atf_add_test_case umount_cleanup
+	atf_add_test_case mount8_rewrites
 }
