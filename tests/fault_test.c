@@ -200,6 +200,50 @@ FAULT_CASE(newfs_setattr_einval, ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
 FAULT_CASE(newfs_move_mount_eacces, ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
 	   EXIT_MOUNT, "Permission denied")
 
+/*
+ * A kernel older than 6.15: idmapping an idmapped source fails with EPERM,
+ * and open_tree_attr() does not exist.  The message says what and why.
+ */
+ATF_TC(already_idmapped_old_kernel);
+ATF_TC_HEAD(already_idmapped_old_kernel, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(already_idmapped_old_kernel, tc)
+{
+	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
+	char *optv[] = { opts };
+	struct sandbox sb;
+	struct idmap_request req;
+	struct diag d = { "" };
+	struct run_config cfg = { .opts = optv, .nopts = 1, .nomtab = true,
+				  .rw = -1 };
+	char first[128];
+
+	(void)tc;
+	sandbox_enter(&sb);
+	/* The source: an idmapped mount of src. */
+	snprintf(first, sizeof(first), "%s/first", sb.dir);
+	ATF_REQUIRE(mkdir(first, 0755) == 0);
+	cfg.source = sb.src;
+	cfg.target = first;
+	options_init(&req);
+	ATF_REQUIRE_EQ(run_prepare(&cfg, &req, &d), 0);
+	ATF_REQUIRE_EQ_MSG(run_mount(&cfg, &req, &d), 0, "%s", d.msg);
+	options_free(&req);
+
+	/* Without open_tree_attr(), the kernel's EPERM stands. */
+	fault_step = ATTACH_OPEN_TREE_ATTR;
+	fault_errno = ENOSYS;
+	attach_test_fault = inject;
+	strcpy(sb.src, first);
+	run_and_check(&sb, NULL, EXIT_MOUNT,
+		      "is already an idmapped mount: giving it a new idmap needs open_tree_attr() (Linux 6.15 or later)");
+	attach_test_fault = NULL;
+	umount2(first, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
 /* The namespace child dies at a step, for the hook below. */
 static enum userns_step kill_at;
 
@@ -292,6 +336,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fsmount_einval);
 	ATF_TP_ADD_TC(tp, newfs_setattr_einval);
 	ATF_TP_ADD_TC(tp, newfs_move_mount_eacces);
+	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
 	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);
