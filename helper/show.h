@@ -15,4 +15,11 @@ int show_mount(const char *path, char **text, struct diag *d);
  * namespace; *text is malloc'ed (empty when there are none). */
 int show_all(char **text, struct diag *d);
 
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+#include <stdbool.h>
+/* Act as a kernel older than 6.15, which statmount() cannot tell the maps
+ * of.  Test builds only. */
+extern bool show_test_no_statmount;
+#endif
+
 #endif

@@ -167,6 +167,13 @@ nsenter -t "$ns" -m findmnt -n -o VFS-OPTIONS --mountpoint "$W/mnt" | grep -q id
 expect_exit 0 "$HELPER" "$W/tmpfs" "$W/mnt2" -N "$ns" -o uidmap=1000:4:1,gidmap=1000:4:1
 ! mountpoint -q "$W/mnt2" || fail "-N PID mounted here"
 [ "$(nsenter -t "$ns" -m stat -c %u "$W/mnt2/u1000")" = 4 ] || fail "-N PID: wrong owner"
+# An fd path, as a caller holding the namespace open passes it.
+exec 9<"/proc/$ns/ns/mnt"
+mkdir "$W/mnt3"
+expect_exit 0 "$HELPER" "$W/ext4" "$W/mnt3" -N /proc/self/fd/9 -o uidmap=1000:6:1,gidmap=1000:6:1
+exec 9<&-
+! mountpoint -q "$W/mnt3" || fail "-N fd path mounted here"
+[ "$(nsenter -t "$ns" -m stat -c %u "$W/mnt3/u1000")" = 6 ] || fail "-N fd: wrong owner"
 # Not a mount namespace.
 expect_exit 32 "$HELPER" "$W/ext4" "$W/mnt" -N /proc/self/ns/user -o uidmap=0:1:1,gidmap=0:1:1
 expect_err '"/proc/self/ns/user" is not a mount namespace'

@@ -26,6 +26,7 @@
 
 #include "attach.h"
 #include "run.h"
+#include "show.h"
 #include "userns.h"
 
 struct sandbox {
@@ -244,6 +245,51 @@ ATF_TC_BODY(already_idmapped_old_kernel, tc)
 	sandbox_leave(&sb);
 }
 
+/* Before Linux 6.15, --show reads the mapping back from utab. */
+ATF_TC(show_from_utab);
+ATF_TC_HEAD(show_from_utab, tc)
+{
+	atf_tc_set_md_var(tc, "require.user", "root");
+}
+ATF_TC_BODY(show_from_utab, tc)
+{
+	char opts[] = "uidmap=\"0:100000:1000,1000:0:1\",gidmap=0:100000:65536";
+	char *optv[] = { opts };
+	struct sandbox sb;
+	struct idmap_request req;
+	struct diag d = { "" };
+	struct run_config cfg = { .opts = optv, .nopts = 1, .rw = -1 };
+	char utab[128], *text = NULL;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	cfg.source = sb.src;
+	cfg.target = sb.dst;
+	options_init(&req);
+	ATF_REQUIRE_EQ(run_prepare(&cfg, &req, &d), 0);
+	ATF_REQUIRE_EQ_MSG(run_mount(&cfg, &req, &d), 0, "%s", d.msg);
+	options_free(&req);
+
+	show_test_no_statmount = true;
+	ATF_CHECK_EQ_MSG(show_mount(sb.dst, &text, &d), 0, "%s", d.msg);
+	ATF_CHECK_STREQ(text ? text : "",
+			"uidmap=\"0:100000:1000,1000:0:1\",gidmap=0:100000:65536");
+	free(text);
+	text = NULL;
+	/* Not idmapped, and idmapped without a record. */
+	ATF_CHECK_EQ(show_mount(sb.dir, &text, &d), -ENODATA);
+	ATF_CHECK(strstr(d.msg, "is not an idmapped mount"));
+	ATF_REQUIRE(unlink(utab) == 0);
+	ATF_CHECK_EQ(show_mount(sb.dst, &text, &d), -ENODATA);
+	ATF_CHECK_MSG(strstr(d.msg, "utab has no record"), "%s", d.msg);
+	show_test_no_statmount = false;
+	unsetenv("LIBMOUNT_UTAB");
+	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
 /* The namespace child dies at a step, for the hook below. */
 static enum userns_step kill_at;
 
@@ -337,6 +383,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, newfs_setattr_einval);
 	ATF_TP_ADD_TC(tp, newfs_move_mount_eacces);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
+	ATF_TP_ADD_TC(tp, show_from_utab);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
 	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);
