@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Order statistics for the benchmark programs. */
+/* Order statistics, and the order of turns, for the benchmark programs. */
 #ifndef MOUNT_IDMAP_BENCH_STATS_H
 #define MOUNT_IDMAP_BENCH_STATS_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,29 @@ static inline struct summary summarize(const double *v, size_t n)
 			      quantile(s, n, 0.75), s[n - 1] };
 	free(s);
 	return r;
+}
+
+/*
+ * The order of one round's turns: a fresh permutation of 0..n-1 in
+ * @order, from a fixed-seed generator (xorshift64, *@state != 0), so that
+ * no contender always follows the same other one and a run can be
+ * repeated turn for turn.
+ */
+static inline void shuffle(size_t *order, size_t n, uint64_t *state)
+{
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j, t;
+
+		*state ^= *state << 13;
+		*state ^= *state >> 7;
+		*state ^= *state << 17;
+		j = (size_t)(*state % i);
+		t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
 }
 
 #endif

@@ -2,12 +2,14 @@
 /*
  * timeit: time commands side by side, with microsecond precision.
  *
- *   timeit [-n ROUNDS] [-w WARMUP] @ LABEL [NAME=VALUE...] CMD [ARG...]
+ *   timeit [-n ROUNDS] [-w WARMUP] [-r FILE] @ LABEL [NAME=VALUE...] CMD [ARG...]
  *                                  [@@ UNDO [ARG...]]  [@ LABEL ...]...
  *
- * Each round runs every contender once, in an order that rotates from round
- * to round, so that a burst of load on a shared machine falls on all of
- * them alike.  One run is posix_spawn() + wait4() of CMD, between two
+ * Each round runs every contender once, in a shuffled order (a fixed-seed
+ * permutation for each round), so that a burst of load on a shared machine
+ * falls on all of them alike, and no contender always follows the same
+ * other one.  -r FILE also writes every timed run, "LABEL ROUND WALL CPU",
+ * for ratios paired round by round.  One run is posix_spawn() + wait4() of CMD, between two
  * clock_gettime(CLOCK_MONOTONIC); CMD's stdout goes to /dev/null, and
  * NAME=VALUE words before CMD are added to its environment, as env(1)
  * would.  UNDO (for example "umount DIR") then runs untimed.  Any command
@@ -48,7 +50,7 @@ struct contender {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: timeit [-n ROUNDS] [-w WARMUP] @ LABEL [NAME=VALUE...] CMD [ARG...] [@@ UNDO...] [@ ...]\n");
+		"usage: timeit [-n ROUNDS] [-w WARMUP] [-r FILE] @ LABEL [NAME=VALUE...] CMD [ARG...] [@@ UNDO...] [@ ...]\n");
 	exit(2);
 }
 
@@ -185,19 +187,29 @@ int main(int argc, char **argv)
 {
 	struct contender *c;
 	long rounds = 20, warmup = 2;
-	size_t n;
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	FILE *samples = NULL;
+	size_t n, *order;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+n:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:r:")) != -1) {
 		switch (opt) {
 		case 'n': rounds = strtol(optarg, NULL, 10); break;
 		case 'w': warmup = strtol(optarg, NULL, 10); break;
+		case 'r':
+			samples = fopen(optarg, "w");
+			if (!samples) {
+				perror(optarg);
+				return 1;
+			}
+			break;
 		default: usage();
 		}
 	}
 	if (rounds < 1 || warmup < 0 || optind >= argc)
 		usage();
 	n = parse(argc, argv, optind, &c);
+	order = xcalloc(n, sizeof(size_t));
 	for (size_t k = 0; k < n; k++) {
 		c[k].us = xcalloc((size_t)rounds, sizeof(double));
 		c[k].rss = xcalloc((size_t)rounds, sizeof(double));
@@ -205,8 +217,9 @@ int main(int argc, char **argv)
 	}
 
 	for (long r = -warmup; r < rounds; r++) {
+		shuffle(order, n, &seed);
 		for (size_t j = 0; j < n; j++) {
-			struct contender *k = &c[((size_t)(r + warmup) + j) % n];
+			struct contender *k = &c[order[j]];
 			double m[3];
 
 			run_ok(k->label, k->argv, k->envp, m);
@@ -214,6 +227,9 @@ int main(int argc, char **argv)
 				k->us[r] = m[0];
 				k->rss[r] = m[1];
 				k->cpu[r] = m[2];
+				if (samples)
+					fprintf(samples, "%s %ld %.1f %.1f\n",
+						k->label, r, m[0], m[2]);
 			}
 			if (k->undo)
 				run_ok(k->label, k->undo, environ, NULL);
@@ -228,6 +244,16 @@ int main(int argc, char **argv)
 		printf("%s %.1f %.1f %.1f %.1f %ld %.0f %.0f %.1f\n",
 		       c[k].label, s.median, s.q1, s.q3, s.min, rounds, m.median,
 		       m.max, t.median);
+		free(c[k].envp);
+		free(c[k].us);
+		free(c[k].rss);
+		free(c[k].cpu);
+	}
+	free(c);
+	free(order);
+	if (samples && fclose(samples) != 0) {
+		perror("timeit: -r");
+		return 1;
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * userns_bench: the cost of one user namespace that carries a uid map and a
- * gid map, as an fd, three ways, in one process, taking turns:
+ * gid map, as an fd, three ways, taking turns:
  *
  *   clone_vm      the helper's own userns_create() (helper/userns.c, linked
  *                 in, not copied): clone(CLONE_VM | CLONE_NEWUSER)
@@ -12,15 +12,23 @@
  *   fork          a plain fork() + _exit(0) + waitpid(): the floor of the
  *                 fork-based method
  *
- *   userns_bench [-n ITERATIONS] [-w WARMUP] [-m BALLAST_MIB]
+ *   userns_bench [-s] [-n ITERATIONS] [-w WARMUP] [-m BALLAST_MIB]
  *
- * -m first makes the process that much bigger (touched heap), as a larger
+ * Each method runs in a worker of its own, forked from this program before
+ * any timing, and the program tells the workers in turn to make one call
+ * each, in an order shuffled afresh for every round.  A fork() leaves every
+ * page of the process that forked write-protected, so the next writes to
+ * them fault; with -s all three methods run in this one process instead,
+ * and clone_vm then pays for the faults that the other two leave behind
+ * (the helper itself never forks).
+ *
+ * -m first makes each worker that much bigger (touched heap), as a larger
  * program such as mount(8) is: fork() copies page tables, clone(CLONE_VM)
- * does not.  Output, a line a contender, in microseconds:
+ * does not.  Output, a line a method, in microseconds:
  *   LABEL MEDIAN Q1 Q3 MIN N CPU_MEDIAN
- * MEDIAN..MIN are wall-clock times; CPU is the user + system time of this
- * process and of the children it reaped during the call: on a busy machine
- * it tells work from waiting for a CPU.
+ * MEDIAN..MIN are wall-clock times of the call; CPU is the user + system
+ * time of the calling process and of the children it reaped during the
+ * call: on a busy machine it tells work from waiting for a CPU.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -177,58 +185,169 @@ static double now_us(void)
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
+struct sample {
+	double us, cpu;
+};
+
+/* One timed call of method @k. */
+static struct sample one_call(size_t k)
+{
+	double c0 = cpu_us(), t0 = now_us();
+	int fd = methods[k].make();
+	double t1 = now_us(), c1 = cpu_us();
+
+	if (fd == -1)
+		exit(1);
+	if (fd >= 0)
+		close(fd);
+	return (struct sample){ t1 - t0, c1 - c0 };
+}
+
+static char *make_ballast(long mib)
+{
+	size_t size = (size_t)mib << 20;
+	char *p;
+
+	if (!mib)
+		return NULL;
+	p = malloc(size);
+	if (!p)
+		exit(1);
+	memset(p, 1, size);	/* resident until the end */
+	return p;
+}
+
+struct worker {
+	pid_t pid;
+	int cmd, result;	/* our ends of its two pipes */
+};
+
+/* A worker: one call of method @k per byte read from @in, its sample
+ * written to @out. */
+static void worker_main(size_t k, int in, int out, long ballast_mib)
+{
+	char *ballast = make_ballast(ballast_mib);
+	char go;
+
+	check(k);
+	while (read(in, &go, 1) == 1) {
+		struct sample sm = one_call(k);
+
+		if (write(out, &sm, sizeof(sm)) != sizeof(sm))
+			_exit(1);
+	}
+	free(ballast);
+	_exit(0);
+}
+
+/* Start the worker of method @k in @w[k]; @w[0..k) are running. */
+static void start_worker(size_t k, struct worker *w, long ballast_mib)
+{
+	int cmd[2], result[2];
+
+	if (pipe2(cmd, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0) {
+		perror("userns_bench: pipe");
+		exit(1);
+	}
+	fflush(NULL);
+	w[k].pid = fork();
+	if (w[k].pid < 0) {
+		perror("userns_bench: fork");
+		exit(1);
+	}
+	if (w[k].pid == 0) {
+		/* Only the bench may hold the others' pipes, or they would
+		 * never see the end of theirs. */
+		for (size_t i = 0; i < k; i++) {
+			close(w[i].cmd);
+			close(w[i].result);
+		}
+		close(cmd[1]);
+		close(result[0]);
+		worker_main(k, cmd[0], result[1], ballast_mib);
+	}
+	close(cmd[0]);
+	close(result[1]);
+	w[k].cmd = cmd[1];
+	w[k].result = result[0];
+}
+
+static struct sample ask_worker(const struct worker *w)
+{
+	struct sample sm;
+
+	if (write(w->cmd, "g", 1) != 1 ||
+	    read(w->result, &sm, sizeof(sm)) != sizeof(sm)) {
+		fprintf(stderr, "userns_bench: a worker failed\n");
+		exit(1);
+	}
+	return sm;
+}
+
+static void stop_worker(const struct worker *w)
+{
+	int status;
+
+	close(w->cmd);
+	close(w->result);
+	if (waitpid(w->pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "userns_bench: a worker failed\n");
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long iterations = 200, warmup = 10, ballast_mib = 0;
 	double *us[NMETHODS], *cpu[NMETHODS];
+	struct worker workers[NMETHODS];
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	size_t order[NMETHODS];
+	bool single = false;
+	char *ballast = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:w:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "sn:w:m:")) != -1) {
 		switch (opt) {
+		case 's': single = true; break;
 		case 'n': iterations = strtol(optarg, NULL, 10); break;
 		case 'w': warmup = strtol(optarg, NULL, 10); break;
 		case 'm': ballast_mib = strtol(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: userns_bench [-n ITERATIONS] [-w WARMUP] [-m BALLAST_MIB]\n");
+			fprintf(stderr, "usage: userns_bench [-s] [-n ITERATIONS] [-w WARMUP] [-m BALLAST_MIB]\n");
 			return 2;
 		}
 	}
 	if (iterations < 1 || warmup < 0 || ballast_mib < 0)
 		return 2;
-	if (ballast_mib) {
-		size_t size = (size_t)ballast_mib << 20;
-		char *ballast = malloc(size);
-
-		if (!ballast)
-			return 1;
-		memset(ballast, 1, size);	/* resident, never freed */
-	}
 	uid_map.n = gid_map.n = 1;
 	uid_map.ext[0] = gid_map.ext[0] = (struct idmap_extent){ 0, 100000, 65536 };
 
+	if (single)
+		ballast = make_ballast(ballast_mib);
 	for (size_t k = 0; k < NMETHODS; k++) {
-		check(k);
+		if (single)
+			check(k);
+		else
+			start_worker(k, workers, ballast_mib);
 		us[k] = calloc((size_t)iterations, sizeof(double));
 		cpu[k] = calloc((size_t)iterations, sizeof(double));
 		if (!us[k] || !cpu[k])
 			return 1;
 	}
 
-	/* Rounds of one call each, the order rotating from round to round. */
+	/* Rounds of one call each, in a shuffled order. */
 	for (long r = -warmup; r < iterations; r++) {
+		shuffle(order, NMETHODS, &seed);
 		for (size_t j = 0; j < NMETHODS; j++) {
-			size_t k = ((size_t)(r + warmup) + j) % NMETHODS;
-			double c0 = cpu_us(), t0 = now_us();
-			int fd = methods[k].make();
-			double t1 = now_us(), c1 = cpu_us();
+			size_t k = order[j];
+			struct sample sm = single ? one_call(k) :
+						    ask_worker(&workers[k]);
 
-			if (fd == -1)
-				return 1;
-			if (fd >= 0)
-				close(fd);
 			if (r >= 0) {
-				us[k][r] = t1 - t0;
-				cpu[k][r] = c1 - c0;
+				us[k][r] = sm.us;
+				cpu[k][r] = sm.cpu;
 			}
 		}
 	}
@@ -237,8 +356,13 @@ int main(int argc, char **argv)
 		struct summary s = summarize(us[k], (size_t)iterations);
 		struct summary c = summarize(cpu[k], (size_t)iterations);
 
+		if (!single)
+			stop_worker(&workers[k]);
 		printf("%s %.1f %.1f %.1f %.1f %ld %.1f\n", methods[k].label,
 		       s.median, s.q1, s.q3, s.min, iterations, c.median);
+		free(us[k]);
+		free(cpu[k]);
 	}
+	free(ballast);
 	return 0;
 }
