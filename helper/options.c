@@ -435,20 +435,34 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 		       const char *target, struct diag *d)
 {
 	struct libmnt_table *tb = mnt_new_table();
-	struct libmnt_cache *cache = mnt_new_cache();
+	struct libmnt_cache *cache = NULL;
 	struct libmnt_fs *fs;
 	struct idmap_request fst;
 	int r = 0;
 
-	if (!tb || !cache) {
+	if (!tb) {
 		r = diag_fail(d, ENOMEM, "out of memory");
 		goto out;
 	}
-	mnt_table_set_cache(tb, cache);
 	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */
 	if (mnt_table_parse_fstab(tb, NULL) < 0)
 		goto out;
+	/*
+	 * mount(8) passes the entry's own strings, so an exact match is the
+	 * rule.  Only if there is none, compare canonical paths: that costs
+	 * a readlink() per path component of every entry, which made
+	 * mount -a of a long fstab quadratic.
+	 */
 	fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
+	if (!fs) {
+		cache = mnt_new_cache();
+		if (!cache) {
+			r = diag_fail(d, ENOMEM, "out of memory");
+			goto out;
+		}
+		mnt_table_set_cache(tb, cache);
+		fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
+	}
 	req->fstab = fs && is_idmap_type(mnt_fs_get_fstype(fs));
 	if (!req->fstab)
 		goto out;
