@@ -5,8 +5,8 @@
  *   mount.idmap SRC DIR [-sfnvrw] [-N NS] [-o OPTIONS] [-t idmap[.FSTYPE]]
  *
  * argv -> struct idmap_request -> user-namespace fd -> detached, idmapped
- * tree -> attached at DIR.  This file owns argv, all printing and the exit
- * codes of mount(8).
+ * tree -> attached at DIR.  This file owns argv and all printing; run.c
+ * does the job and chooses the exit code of mount(8).
  */
 #include <errno.h>
 #include <getopt.h>
