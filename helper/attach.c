@@ -271,7 +271,7 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 
 static int move_failed(const struct attach_plan *p, int err, struct diag *d)
 {
-	struct stat st;
+	struct stat st, src;
 
 	/* move_mount() does not follow a final symlink at the target (no
 	 * MOVE_MOUNT_T_SYMLINKS): a path that changed into a symlink after
@@ -280,6 +280,14 @@ static int move_failed(const struct attach_plan *p, int err, struct diag *d)
 		return diag_fail(d, err,
 			"mount point \"%s\" is a symlink, which mount.idmap does not follow: give the directory it points to",
 			p->target);
+	/* A directory goes on a directory, anything else on a non-directory. */
+	if (!p->fstype && stat(p->target, &st) == 0 &&
+	    stat(p->source, &src) == 0 &&
+	    S_ISDIR(st.st_mode) != S_ISDIR(src.st_mode))
+		return diag_fail(d, err,
+			"source \"%s\" is %s but mount point \"%s\" is %s: bind a directory on a directory, a file on a file",
+			p->source, S_ISDIR(src.st_mode) ? "a directory" : "not a directory",
+			p->target, S_ISDIR(st.st_mode) ? "a directory" : "not a directory");
 	switch (err) {
 	case ENOENT:
 		return diag_fail(d, err, "mount point \"%s\" does not exist",

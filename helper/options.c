@@ -367,6 +367,10 @@ static int apply_option(struct idmap_request *req, const char *name,
 			return diag_fail(d, EINVAL,
 				"option \"%s\" is an extent standing alone: a list of extents with commas must be quoted, as in uidmap=\"0:1000:1,1:2000:9\", or separated by blanks",
 				opt);
+		if (opt[0] == ' ' || opt[0] == '\t')
+			return diag_fail(d, EINVAL,
+				"option \"%s\" starts with a blank: separate options with a comma alone, as in uidmap=0:1000:1,gidmap=0:1000:1",
+				opt);
 		/* The filesystem knows its own options; the kernel names
 		 * any that it rejects. */
 		if (req->newfs)

@@ -88,8 +88,27 @@ assert_owner "$W/mnt/u1000" 0 0
 EOS
 }
 
+trust_case kinds "a file binds on a file; a file on a directory is named"
+kinds_body() {
+	e2e_run <<'EOS'
+e2e_setup
+touch "$W/target-file"
+expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4/u1000" "$W/target-file"
+assert_owner "$W/target-file" 0 0
+umount "$W/target-file"
+expect_exit 32 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4/u1000" "$W/mnt"
+expect_one_line_err
+expect_err "is not a directory but mount point \"$W/mnt\" is a directory"
+assert_no_helper_procs
+# A blank after a comma makes a new option name: say so.
+expect_rejected '" gidmap" starts with a blank' \
+	mount -t idmap -o 'uidmap=0:1:1, gidmap=0:1:1' "$W/ext4" "$W/mnt"
+EOS
+}
+
 atf_init_test_cases() {
-	for tc in unprivileged user_mount setuid empty_environment symlinks; do
+	for tc in unprivileged user_mount setuid empty_environment symlinks \
+		kinds; do
 		atf_add_test_case "$tc"
 	done
 }
