@@ -1280,6 +1280,34 @@ assert_not_vfs "$W/mnt" nosuid
 EOS
 }
 
+atf_test_case flag_clearing_direct
+flag_clearing_direct_head() {
+	atf_set descr "called directly, suid dev exec atime diratime symfollow clear what SRC has"
+	atf_set require.user root
+}
+flag_clearing_direct_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/locked"
+mount --bind "$W/ext4" "$W/locked"
+mount -o remount,bind,nosuid,nodev,noexec,noatime,nodiratime,nosymfollow "$W/locked"
+# Inherited when not named.
+expect_exit 0 "$HELPER" "$W/locked" "$W/mnt" -o uidmap=1000:0:1,gidmap=1000:0:1
+for f in nosuid nodev noexec noatime nodiratime nosymfollow; do
+	assert_vfs "$W/mnt" "$f"
+done
+umount "$W/mnt"
+# Cleared when named; atime means the kernel default, relatime.
+expect_exit 0 "$HELPER" "$W/locked" "$W/mnt" \
+	-o suid,dev,exec,atime,diratime,symfollow,uidmap=1000:0:1,gidmap=1000:0:1
+for f in nosuid nodev noexec noatime nodiratime nosymfollow; do
+	assert_not_vfs "$W/mnt" "$f"
+done
+assert_vfs "$W/mnt" relatime
+assert_idmapped "$W/mnt"
+EOS
+}
+
 atf_init_test_cases() {
 	# option forms
 	atf_add_test_case bind_uidmap
@@ -1352,4 +1380,5 @@ atf_init_test_cases() {
 	# umount
 	atf_add_test_case umount_cleanup
 	atf_add_test_case mount8_rewrites
+	atf_add_test_case flag_clearing_direct
 }
