@@ -27,6 +27,7 @@
 #include "attach.h"
 #include "run.h"
 #include "show.h"
+#include "testlib.h"
 #include "userns.h"
 
 struct sandbox {
@@ -87,13 +88,6 @@ static bool is_mounted(const char *path)
 	}
 	fclose(f);
 	return found;
-}
-
-static void require_no_children(void)
-{
-	errno = 0;
-	ATF_CHECK_EQ(waitpid(-1, NULL, WNOHANG | __WALL), -1);
-	ATF_CHECK_EQ(errno, ECHILD);
 }
 
 /* The whole job as main() would run it: run_prepare, then run_mount. */
@@ -281,28 +275,13 @@ ATF_TC_BODY(show_from_utab, tc)
 	sandbox_leave(&sb);
 }
 
-/* The namespace child dies at a step, for the hook below. */
-static enum userns_step kill_at;
-
-static void kill_child(enum userns_step step, pid_t child, int pidfd)
-{
-	siginfo_t info;
-
-	(void)child;
-	if (step != kill_at)
-		return;
-	ATF_REQUIRE(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0);
-	ATF_REQUIRE(waitid(P_PIDFD, (id_t)pidfd, &info,
-			   WEXITED | WNOWAIT | __WALL) == 0);
-}
-
 static void child_dies_at(enum userns_step step)
 {
 	struct sandbox sb;
 
 	sandbox_enter(&sb);
-	kill_at = step;
-	userns_test_hook = kill_child;
+	testlib_kill_at = step;
+	userns_test_hook = testlib_kill_child;
 	alarm(20);
 	run_and_check(&sb, NULL, EXIT_SYSTEM, "");
 	alarm(0);

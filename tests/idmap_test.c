@@ -3,7 +3,7 @@
  * idmap.c: parsing, validation, formatting and description of uid/gid
  * maps.  Pure code, no privilege needed.
  */
-#include <atf-c.h>
+#include "testlib.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,23 +11,6 @@
 #include <string.h>
 
 #include "idmap.h"
-
-/* The message in @d must contain @needle. */
-#define CHECK_MSG_HAS(d, needle)                                           \
-	ATF_CHECK_MSG(strstr((d)->msg, (needle)) != NULL,                  \
-		      "message \"%s\" does not contain \"%s\"", (d)->msg,  \
-		      (needle))
-
-/* The extent at @i of @m must be exactly {in, out, count}. */
-#define CHECK_EXT(m, i, in, out, cnt)                                      \
-	do {                                                               \
-		ATF_CHECK_EQ_MSG((uint32_t)(in), (m)->ext[i].inner,        \
-				 "extent %d inner", (int)(i));             \
-		ATF_CHECK_EQ_MSG((uint32_t)(out), (m)->ext[i].outer,       \
-				 "extent %d outer", (int)(i));             \
-		ATF_CHECK_EQ_MSG((uint32_t)(cnt), (m)->ext[i].count,       \
-				 "extent %d count", (int)(i));             \
-	} while (0)
 
 static struct idmap_map *new_map(void)
 {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
 #include "userns.h"
 
 static void one_extent(struct idmap_map *m, uint32_t in, uint32_t out,
@@ -40,13 +41,6 @@ static int count_fds(void)
 		n += e->d_name[0] != '.';
 	closedir(dir);
 	return n - 1; /* the DIR's own fd */
-}
-
-static void require_no_children(void)
-{
-	errno = 0;
-	ATF_REQUIRE_EQ(waitpid(-1, NULL, WNOHANG), -1);
-	ATF_REQUIRE_EQ(errno, ECHILD);
 }
 
 /* Read a map file of the namespace behind @nsfd, from inside it. */
@@ -151,22 +145,6 @@ ATF_TC_BODY(create_kernel_refusal, tc)
 	require_no_children();
 }
 
-/* The step at which the hook kills the child, for the tests below. */
-static enum userns_step kill_at;
-
-static void kill_child(enum userns_step step, pid_t child, int pidfd)
-{
-	siginfo_t info;
-
-	(void)child;
-	if (step != kill_at)
-		return;
-	ATF_REQUIRE(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0);
-	/* Wait until it is really dead, but leave the zombie to userns.c. */
-	ATF_REQUIRE(waitid(P_PIDFD, (id_t)pidfd, &info,
-			   WEXITED | WNOWAIT | __WALL) == 0);
-}
-
 static void child_dies_at(enum userns_step step)
 {
 	struct idmap_map uid = { 0 }, gid = { 0 };
@@ -175,8 +153,8 @@ static void child_dies_at(enum userns_step step)
 
 	one_extent(&uid, 0, 100000, 65536);
 	one_extent(&gid, 0, 100000, 65536);
-	kill_at = step;
-	userns_test_hook = kill_child;
+	testlib_kill_at = step;
+	userns_test_hook = testlib_kill_child;
 	alarm(20);	/* a hang fails the test instead of stalling it */
 	r = userns_create(&uid, &gid, &d);
 	alarm(0);
