@@ -164,56 +164,40 @@ static void fails_at(enum attach_step step, int err, const char *fstype,
 	sandbox_leave(&sb);
 }
 
-#define FAULT_CASE(name, step, err, fstype, rc, msg)            \
-	ATF_TC(name);                                           \
-	ATF_TC_HEAD(name, tc)                                   \
-	{                                                       \
-		atf_tc_set_md_var(tc, "require.user", "root");  \
-	}                                                       \
-	ATF_TC_BODY(name, tc)                                   \
-	{                                                       \
-		(void)tc;                                       \
-		fails_at(step, err, fstype, rc, msg);           \
-	}
-
-FAULT_CASE(open_tree_enoent, ATTACH_OPEN_TREE, ENOENT, NULL, EXIT_MOUNT,
-	   "does not exist")
-FAULT_CASE(open_tree_enosys, ATTACH_OPEN_TREE, ENOSYS, NULL, EXIT_MOUNT,
-	   "Linux 5.12 or later")
-FAULT_CASE(open_tree_enomem, ATTACH_OPEN_TREE, ENOMEM, NULL, EXIT_SYSTEM,
-	   "Cannot allocate memory")
-FAULT_CASE(mount_setattr_einval, ATTACH_MOUNT_SETATTR, EINVAL, NULL,
-	   EXIT_MOUNT, "tmpfs at")
-FAULT_CASE(mount_setattr_enosys, ATTACH_MOUNT_SETATTR, ENOSYS, NULL,
-	   EXIT_MOUNT, "Linux 5.12 or later")
-FAULT_CASE(mount_setattr_eperm, ATTACH_MOUNT_SETATTR, EPERM, NULL,
-	   EXIT_MOUNT, "not permitted to idmap")
-FAULT_CASE(move_mount_enoent, ATTACH_MOVE_MOUNT, ENOENT, NULL, EXIT_MOUNT,
-	   "mount point")
-FAULT_CASE(move_mount_ebusy, ATTACH_MOVE_MOUNT, EBUSY, NULL, EXIT_MOUNT,
-	   "Device or resource busy")
-FAULT_CASE(fsopen_enodev, ATTACH_FSOPEN, ENODEV, "tmpfs", EXIT_MOUNT,
-	   "unknown filesystem type")
-FAULT_CASE(fsopen_emfile, ATTACH_FSOPEN, EMFILE, "tmpfs", EXIT_SYSTEM,
-	   "fsopen tmpfs")
-FAULT_CASE(fsconfig_einval, ATTACH_FSCONFIG, EINVAL, "tmpfs", EXIT_MOUNT,
-	   "source rejected")
-FAULT_CASE(fsmount_einval, ATTACH_FSMOUNT, EINVAL, "tmpfs", EXIT_MOUNT,
-	   "fsmount")
-FAULT_CASE(newfs_setattr_einval, ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
-	   EXIT_MOUNT, "tmpfs does not support idmapped mounts")
-FAULT_CASE(newfs_move_mount_eacces, ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
-	   EXIT_MOUNT, "Permission denied")
+ROOT_CASE(open_tree_enoent, fails_at(ATTACH_OPEN_TREE, ENOENT, NULL, EXIT_MOUNT,
+	  "does not exist"))
+ROOT_CASE(open_tree_enosys, fails_at(ATTACH_OPEN_TREE, ENOSYS, NULL, EXIT_MOUNT,
+	  "Linux 5.12 or later"))
+ROOT_CASE(open_tree_enomem, fails_at(ATTACH_OPEN_TREE, ENOMEM, NULL, EXIT_SYSTEM,
+	  "Cannot allocate memory"))
+ROOT_CASE(mount_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, NULL,
+	  EXIT_MOUNT, "tmpfs at"))
+ROOT_CASE(mount_setattr_enosys, fails_at(ATTACH_MOUNT_SETATTR, ENOSYS, NULL,
+	  EXIT_MOUNT, "Linux 5.12 or later"))
+ROOT_CASE(mount_setattr_eperm, fails_at(ATTACH_MOUNT_SETATTR, EPERM, NULL,
+	  EXIT_MOUNT, "not permitted to idmap"))
+ROOT_CASE(move_mount_enoent, fails_at(ATTACH_MOVE_MOUNT, ENOENT, NULL, EXIT_MOUNT,
+	  "mount point"))
+ROOT_CASE(move_mount_ebusy, fails_at(ATTACH_MOVE_MOUNT, EBUSY, NULL, EXIT_MOUNT,
+	  "Device or resource busy"))
+ROOT_CASE(fsopen_enodev, fails_at(ATTACH_FSOPEN, ENODEV, "tmpfs", EXIT_MOUNT,
+	  "unknown filesystem type"))
+ROOT_CASE(fsopen_emfile, fails_at(ATTACH_FSOPEN, EMFILE, "tmpfs", EXIT_SYSTEM,
+	  "fsopen tmpfs"))
+ROOT_CASE(fsconfig_einval, fails_at(ATTACH_FSCONFIG, EINVAL, "tmpfs", EXIT_MOUNT,
+	  "source rejected"))
+ROOT_CASE(fsmount_einval, fails_at(ATTACH_FSMOUNT, EINVAL, "tmpfs", EXIT_MOUNT,
+	  "fsmount"))
+ROOT_CASE(newfs_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
+	  EXIT_MOUNT, "tmpfs does not support idmapped mounts"))
+ROOT_CASE(newfs_move_mount_eacces, fails_at(ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
+	  EXIT_MOUNT, "Permission denied"))
 
 /*
  * A kernel older than 6.15: idmapping an idmapped source fails with EPERM,
  * and open_tree_attr() does not exist.  The message says what and why.
  */
-ATF_TC(already_idmapped_old_kernel);
-ATF_TC_HEAD(already_idmapped_old_kernel, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(already_idmapped_old_kernel)
 ATF_TC_BODY(already_idmapped_old_kernel, tc)
 {
 	struct sandbox sb;
@@ -240,11 +224,7 @@ ATF_TC_BODY(already_idmapped_old_kernel, tc)
 }
 
 /* Before Linux 6.15, --show reads the mapping back from utab. */
-ATF_TC(show_from_utab);
-ATF_TC_HEAD(show_from_utab, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(show_from_utab)
 ATF_TC_BODY(show_from_utab, tc)
 {
 	struct sandbox sb;
@@ -289,29 +269,13 @@ static void child_dies_at(enum userns_step step)
 	sandbox_leave(&sb);
 }
 
-#define DIES_CASE(name, step)                                   \
-	ATF_TC(name);                                           \
-	ATF_TC_HEAD(name, tc)                                   \
-	{                                                       \
-		atf_tc_set_md_var(tc, "require.user", "root");  \
-	}                                                       \
-	ATF_TC_BODY(name, tc)                                   \
-	{                                                       \
-		(void)tc;                                       \
-		child_dies_at(step);                            \
-	}
-
-DIES_CASE(child_dies_before_maps, USERNS_BEFORE_MAPS)
-DIES_CASE(child_dies_between_maps, USERNS_BETWEEN_MAPS)
-DIES_CASE(child_dies_before_nsfd, USERNS_BEFORE_NSFD)
+ROOT_CASE(child_dies_before_maps, child_dies_at(USERNS_BEFORE_MAPS))
+ROOT_CASE(child_dies_between_maps, child_dies_at(USERNS_BETWEEN_MAPS))
+ROOT_CASE(child_dies_before_nsfd, child_dies_at(USERNS_BEFORE_NSFD))
 
 /* And the same job with no fault at all mounts: the checks above are not
  * passing for want of a mount. */
-ATF_TC(no_fault_mounts);
-ATF_TC_HEAD(no_fault_mounts, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(no_fault_mounts)
 ATF_TC_BODY(no_fault_mounts, tc)
 {
 	struct sandbox sb;

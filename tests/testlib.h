@@ -26,6 +26,23 @@
 				 "extent %d count", (int)(i));             \
 	} while (0)
 
+/* A test case that needs root: its declaration and head. */
+#define ROOT_TC(name)                                                      \
+	ATF_TC(name);                                                      \
+	ATF_TC_HEAD(name, tc)                                              \
+	{                                                                  \
+		atf_tc_set_md_var(tc, "require.user", "root");             \
+	}
+
+/* A test case that needs root and whose body is one call. */
+#define ROOT_CASE(name, ...)                                               \
+	ROOT_TC(name)                                                      \
+	ATF_TC_BODY(name, tc)                                              \
+	{                                                                  \
+		(void)tc;                                                  \
+		__VA_ARGS__;                                               \
+	}
+
 /* No child of ours is left, not even a zombie. */
 void require_no_children(void);
 

@@ -86,11 +86,7 @@ static void squeeze(char *s)
 	*o = '\0';
 }
 
-ATF_TC(create_carries_maps);
-ATF_TC_HEAD(create_carries_maps, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(create_carries_maps)
 ATF_TC_BODY(create_carries_maps, tc)
 {
 	struct idmap_map uid = { 0 }, gid = { 0 };
@@ -121,11 +117,7 @@ ATF_TC_BODY(create_carries_maps, tc)
 	close(fd);
 }
 
-ATF_TC(create_kernel_refusal);
-ATF_TC_HEAD(create_kernel_refusal, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(create_kernel_refusal)
 ATF_TC_BODY(create_kernel_refusal, tc)
 {
 	/* Unvalidated input reaching the kernel: overlapping extents. */
@@ -166,21 +158,9 @@ static void child_dies_at(enum userns_step step)
 	require_no_children();
 }
 
-#define DIES_AT(name, step)                                   \
-	ATF_TC(name);                                         \
-	ATF_TC_HEAD(name, tc)                                 \
-	{                                                     \
-		atf_tc_set_md_var(tc, "require.user", "root"); \
-	}                                                     \
-	ATF_TC_BODY(name, tc)                                 \
-	{                                                     \
-		(void)tc;                                     \
-		child_dies_at(step);                          \
-	}
-
-DIES_AT(child_dies_before_maps, USERNS_BEFORE_MAPS)
-DIES_AT(child_dies_between_maps, USERNS_BETWEEN_MAPS)
-DIES_AT(child_dies_before_nsfd, USERNS_BEFORE_NSFD)
+ROOT_CASE(child_dies_before_maps, child_dies_at(USERNS_BEFORE_MAPS))
+ROOT_CASE(child_dies_between_maps, child_dies_at(USERNS_BETWEEN_MAPS))
+ROOT_CASE(child_dies_before_nsfd, child_dies_at(USERNS_BEFORE_NSFD))
 
 /* The helper dies (any way at all) while its child waits. */
 static int report_fd = -1;
@@ -195,11 +175,7 @@ static void die_now(enum userns_step step, pid_t child, int pidfd)
 	_exit(0);
 }
 
-ATF_TC(child_never_outlives_helper);
-ATF_TC_HEAD(child_never_outlives_helper, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(child_never_outlives_helper)
 ATF_TC_BODY(child_never_outlives_helper, tc)
 {
 	int pipefd[2], status;
@@ -262,11 +238,7 @@ static void open_fails(const char *path, const char *needle)
 	ATF_CHECK_EQ(count_fds(), before);
 }
 
-ATF_TC(open_rejects);
-ATF_TC_HEAD(open_rejects, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(open_rejects)
 ATF_TC_BODY(open_rejects, tc)
 {
 	(void)tc;
@@ -276,11 +248,7 @@ ATF_TC_BODY(open_rejects, tc)
 	open_fails("/nonexistent/ns", "No such file");
 }
 
-ATF_TC(open_accepts_userns);
-ATF_TC_HEAD(open_accepts_userns, tc)
-{
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
+ROOT_TC(open_accepts_userns)
 ATF_TC_BODY(open_accepts_userns, tc)
 {
 	struct idmap_map m = { 0 };
