@@ -106,9 +106,21 @@ expect_rejected '" gidmap" starts with a blank' \
 EOS
 }
 
+trust_case show_unprivileged "--show needs no privilege"
+show_unprivileged_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
+expect_exit 0 setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all \
+	"$HELPER" --show "$W/mnt"
+[ "$(cat "$OUT")" = "uidmap=1000:0:1,gidmap=1000:0:1" ] ||
+	fail "--show as uid 1000 printed: $(cat "$OUT")"
+EOS
+}
+
 atf_init_test_cases() {
 	for tc in unprivileged user_mount setuid empty_environment symlinks \
-		kinds; do
+		kinds show_unprivileged; do
 		atf_add_test_case "$tc"
 	done
 }
