@@ -351,22 +351,3 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 		return move_failed(p, errno, d);
 	return 0;
 }
-
-int attach_remount(const char *target, uint64_t attr_set, uint64_t attr_clr,
-		   struct diag *d)
-{
-	struct mount_attr attr = {
-		.attr_set = attr_set,
-		.attr_clr = attr_clr,
-	};
-	struct stat st;
-
-	if (stat(target, &st) < 0)
-		return diag_fail(d, errno, "remount: \"%s\": %s", target,
-				 strerror(errno));
-	if (FAULT(ATTACH_MOUNT_SETATTR,
-		  mount_setattr(AT_FDCWD, target, 0, &attr, sizeof(attr))) < 0)
-		return diag_fail(d, errno, "remount: cannot change \"%s\": %s",
-				 target, strerror(errno));
-	return 0;
-}

@@ -36,11 +36,6 @@ struct attach_plan {
 
 int attach_mount(const struct attach_plan *plan, struct diag *d);
 
-/* remount: change the attributes of the mount at @target in place; its
- * idmap stays (the kernel cannot change the idmap of an attached mount). */
-int attach_remount(const char *target, uint64_t attr_set, uint64_t attr_clr,
-		   struct diag *d);
-
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 /* The system calls a test may make fail. */
 enum attach_step {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "idmap.h"
@@ -267,6 +268,54 @@ int idmap_validate(const struct idmap_map *map, const char *name,
 			"the %s map is too long: the kernel takes one write of at most %d bytes; use fewer, larger extents",
 			name, IDMAP_MAX_TEXT);
 	return 0;
+}
+
+static int by_inner(const void *pa, const void *pb)
+{
+	const struct idmap_extent *a = pa, *b = pb;
+
+	if (a->inner != b->inner)
+		return a->inner < b->inner ? -1 : 1;
+	if (a->outer != b->outer)
+		return a->outer < b->outer ? -1 : 1;
+	return (a->count > b->count) - (a->count < b->count);
+}
+
+void idmap_normalize(struct idmap_map *map)
+{
+	size_t n = 0;
+
+	qsort(map->ext, map->n, sizeof(map->ext[0]), by_inner);
+	for (size_t i = 0; i < map->n; i++) {
+		struct idmap_extent *last = n ? &map->ext[n - 1] : NULL;
+		const struct idmap_extent *e = &map->ext[i];
+
+		if (last &&
+		    (uint64_t)last->inner + last->count == e->inner &&
+		    (uint64_t)last->outer + last->count == e->outer &&
+		    (uint64_t)last->count + e->count <= UINT32_MAX) {
+			last->count += e->count;
+			continue;
+		}
+		map->ext[n++] = *e;
+	}
+	map->n = n;
+}
+
+bool idmap_same(const struct idmap_map *a, const struct idmap_map *b)
+{
+	struct idmap_map na = *a, nb = *b;
+
+	idmap_normalize(&na);
+	idmap_normalize(&nb);
+	if (na.n != nb.n)
+		return false;
+	for (size_t i = 0; i < na.n; i++)
+		if (na.ext[i].inner != nb.ext[i].inner ||
+		    na.ext[i].outer != nb.ext[i].outer ||
+		    na.ext[i].count != nb.ext[i].count)
+			return false;
+	return true;
 }
 
 /* Shared by both formatters: @fs between fields, @es after each extent

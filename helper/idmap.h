@@ -10,6 +10,7 @@
 #ifndef MOUNT_IDMAP_IDMAP_H
 #define MOUNT_IDMAP_IDMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +83,19 @@ int idmap_format(const struct idmap_map *map, char *buf, size_t size);
  */
 int idmap_parse_kernel_line(const char *line, struct idmap_map *map,
 			    struct diag *d);
+
+/*
+ * Put @map in the form in which two maps that map every id alike are
+ * equal: extents sorted by INNER, and each pair that continues on both
+ * sides ("0:100:5,5:105:5") merged into one ("0:100:10").  The kernel
+ * keeps a map of up to 5 extents in the order written and sorts a longer
+ * one, so a map read back may differ from the one written in order alone.
+ */
+void idmap_normalize(struct idmap_map *map);
+
+/* Do @a and @b map every id alike, whatever the order and the split of
+ * their extents? */
+bool idmap_same(const struct idmap_map *a, const struct idmap_map *b);
 
 /* Format @map in option syntax: "INNER:OUTER:COUNT,..." (no quotes). */
 int idmap_format_option(const struct idmap_map *map, char *buf, size_t size);

@@ -144,6 +144,8 @@ enum option_kind options_classify(const char *name, size_t len)
 
 	if (own >= 0)
 		return (enum option_kind)own;
+	if (name_is(name, len, "idmapped"))
+		return OPT_IDMAPPED;
 	/* A misspelt option of ours must not pass as an inert X-* comment. */
 	if (len > 8 && (name[0] == 'X' || name[0] == 'x') &&
 	    memcmp(name + 1, "-idmap.", 7) == 0)
@@ -345,10 +347,19 @@ static int apply_option(struct idmap_request *req, const char *name,
 	case OPT_REMOUNT:
 		req->remount = true;
 		return 0;
+	case OPT_IDMAPPED:
+		/* On remount, a fact that run.c checks on the mount. */
+		if (req->remount) {
+			req->whole_set = true;
+			return 0;
+		}
+		return diag_fail(d, EINVAL,
+			"option \"%s\" cannot be given: it is how findmnt shows an idmapped mount; give uidmap=/gidmap=, idmap= or userns= to make one",
+			opt);
 	case OPT_INERT:
 		return 0;
 	case OPT_FS:
-		if (req->newfs)
+		if (req->newfs || (req->remount && !req->sloppy))
 			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;
@@ -372,8 +383,9 @@ static int apply_option(struct idmap_request *req, const char *name,
 				"option \"%s\" starts with a blank: separate options with a comma alone, as in uidmap=0:1000:1,gidmap=0:1000:1",
 				opt);
 		/* The filesystem knows its own options; the kernel names
-		 * any that it rejects. */
-		if (req->newfs)
+		 * any that it rejects.  On remount, mount(8) passes back
+		 * those the mount has. */
+		if (req->newfs || (req->remount && !req->sloppy))
 			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;
@@ -404,6 +416,10 @@ static int parse(struct idmap_request *req, const char *optstr, bool x_only,
 	r = check_quotes(optstr, d);
 	if (r < 0)
 		return r;
+	/* remount changes what idmapped and the filesystem's options
+	 * mean, wherever it stands in the string. */
+	if (!x_only && mnt_optstr_get_option(optstr, "remount", NULL, NULL) == 0)
+		req->remount = true;
 
 	while ((r = mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen)) == 0) {
 		if (x_only && !is_x_idmap(name, nlen))

@@ -25,7 +25,12 @@ struct idmap_request {
 	bool sloppy;		/* -s: ignore unknown options */
 	bool newfs;		/* -t idmap.FSTYPE: set before parsing */
 	bool remount;		/* remount: new attributes, same idmap */
-	struct fs_param *params; /* newfs: options for fsconfig() */
+	/* remount with idmapped: mount(8) merged the mount's own options
+	 * with the new ones, so a flag left out is to be cleared. */
+	bool whole_set;
+	/* newfs: options for fsconfig(); remount: the filesystem options
+	 * given, which must be those the mount has. */
+	struct fs_param *params;
 	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
 };
@@ -39,6 +44,8 @@ enum option_kind {
 	OPT_VFS,		/* a per-mount attribute: ro, nosuid, ... */
 	OPT_BIND,		/* bind, rbind */
 	OPT_REMOUNT,		/* remount: change the attributes only */
+	OPT_IDMAPPED,		/* idmapped: how findmnt shows an idmapped
+				 * mount; mount(8) passes it back on remount */
 	OPT_INERT,		/* accepted, grants nothing: user, defaults... */
 	OPT_FS,			/* a filesystem option (sync, mand...) */
 	OPT_REFUSED,		/* meaningless here: loop=, propagation... */

@@ -5,8 +5,8 @@
 #include "attach.h"
 #include "cleanup.h"
 #include "mntns.h"
+#include "remount.h"
 #include "run.h"
-#include "show.h"
 #include "userns.h"
 #include "utab.h"
 
@@ -25,26 +25,31 @@ static int exit_code(int r, int dflt)
 }
 
 /*
- * remount with a mapping: it must be the one that the mount has, since the
- * kernel cannot change the idmap of an attached mount.  Unknown (before
- * Linux 6.15, without a utab record) passes.
+ * remount: DIR must be an idmapped mount, named by a path that is not a
+ * symlink, and SRC its source; the options that mount(8) passes back (the
+ * mapping, idmapped, the filesystem's options) must be what the mount has.
+ * A filesystem option that differs stays a bad option (exit 1); the rest
+ * is a mount failure (exit 32).
  */
-static int check_same_mapping(const char *target,
-			      const struct idmap_request *req, struct diag *d)
+static int run_remount(const struct run_config *cfg,
+		       const struct idmap_request *req, struct diag *d)
 {
-	_cleanup_free_ char *want = NULL, *have = NULL;
-	struct diag ignored;
+	_cleanup_(remount_target_free) struct remount_target t =
+		REMOUNT_TARGET_INIT;
+	int r;
 
-	if (req->userns || (!req->uid.n && !req->gid.n))
-		return 0;
-	want = options_format(req, "");
-	if (!want)
-		return diag_fail(d, ENOMEM, "out of memory");
-	if (show_mount(target, &have, &ignored) < 0 || strcmp(want, have) == 0)
-		return 0;
-	return diag_fail(d, EINVAL,
-		"remount: \"%s\" is mounted with %s; its idmap cannot change while it is mounted (asked for %s): unmount it and mount it again",
-		target, have, want);
+	r = remount_open(cfg->target, &t, d);
+	if (r == 0)
+		r = remount_check_source(&t, cfg->source, d);
+	if (r < 0)
+		return exit_code(r, EXIT_MOUNT);
+	r = remount_check_params(&t, req, d);
+	if (r < 0)
+		return exit_code(r, EXIT_USAGE);
+	r = remount_check_mapping(&t, req, d);
+	if (r == 0 && !cfg->fake)
+		r = remount_apply(&t, req, d);
+	return r < 0 ? exit_code(r, EXIT_MOUNT) : 0;
 }
 
 int run_prepare(const struct run_config *cfg, struct idmap_request *req,
@@ -62,14 +67,9 @@ int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 	if (cfg->rw >= 0)
 		options_parse(req, cfg->rw ? "ro" : "rw", d);
 	if (req->remount) {
-		if (req->nparams) {
-			diag_fail(d, EINVAL,
-				"remount: option \"%s\" would change the filesystem, which a remount by mount.idmap cannot do; unmount and mount again",
-				req->params[0].key);
-			return EXIT_USAGE;
-		}
 		/* The mapping stays; one given (systemd passes the unit's
-		 * options again) only has to be well-formed. */
+		 * options again) has to be well-formed, and run_remount()
+		 * compares it with the mount's. */
 		if (!req->userns && !req->uid.n && !req->gid.n)
 			return 0;
 	} else if (!options_have_mapping(req)) {
@@ -93,13 +93,8 @@ int run_mount(const struct run_config *cfg, const struct idmap_request *req,
 			return exit_code(r, EXIT_MOUNT);
 	}
 
-	if (req->remount) {
-		r = check_same_mapping(cfg->target, req, d);
-		if (r == 0 && !cfg->fake)
-			r = attach_remount(cfg->target, req->attr_set,
-					   req->attr_clr, d);
-		return r < 0 ? exit_code(r, EXIT_MOUNT) : 0;
-	}
+	if (req->remount)
+		return run_remount(cfg, req, d);
 
 	if (req->userns) {
 		nsfd = userns_open(req->userns, d);

@@ -165,17 +165,25 @@ static int from_utab(const char *path, struct idmap_request *req,
 	return r;
 }
 
+int show_read(const char *path, struct idmap_request *req, struct diag *d)
+{
+	int r;
+
+	req->sloppy = true;	/* a utab record may carry other options */
+	r = from_kernel(path, req, d);
+	if (r == 0)
+		r = from_utab(path, req, d);
+	return r < 0 ? r : 0;
+}
+
 int show_mount(const char *path, char **text, struct diag *d)
 {
 	struct idmap_request req;
 	int r;
 
 	options_init(&req);
-	req.sloppy = true;	/* a utab record may carry other options */
-	r = from_kernel(path, &req, d);
-	if (r == 0)
-		r = from_utab(path, &req, d);
-	if (r >= 0) {
+	r = show_read(path, &req, d);
+	if (r == 0) {
 		*text = options_format(&req, "");
 		r = *text ? 0 : diag_fail(d, ENOMEM, "out of memory");
 	}

@@ -862,6 +862,105 @@ ATF_TC_BODY(describe, tc)
 	ATF_CHECK_STREQ("on-disk", buf);
 }
 
+/* Two maps parsed from option text: idmap_same() both ways round must give
+ * @want. */
+static void check_same(const char *a, const char *b, bool want)
+{
+	struct idmap_map *ma = new_map(), *mb = new_map();
+	struct diag d = { "" };
+
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(a, "uidmap", IDMAP_UID, ma, &d),
+			   "%s: %s", a, d.msg);
+	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(b, "uidmap", IDMAP_UID, mb, &d),
+			   "%s: %s", b, d.msg);
+	ATF_CHECK_EQ_MSG(want, idmap_same(ma, mb), "\"%s\" vs \"%s\"", a, b);
+	ATF_CHECK_EQ_MSG(want, idmap_same(mb, ma), "\"%s\" vs \"%s\"", b, a);
+	free(ma);
+	free(mb);
+}
+
+ATF_TC_WITHOUT_HEAD(normalize_sorts_and_merges);
+ATF_TC_BODY(normalize_sorts_and_merges, tc)
+{
+	struct idmap_map *m = new_map();
+
+	(void)tc;
+	add(m, 10, 110, 5);
+	add(m, 5, 105, 5);	/* continues into 10:110 on both sides */
+	add(m, 0, 100, 5);
+	add(m, 20, 200, 1);	/* follows 15:300:5 on INNER only */
+	add(m, 15, 300, 5);	/* follows 0:100:15 on INNER only */
+	idmap_normalize(m);
+	ATF_REQUIRE_EQ(3, m->n);
+	CHECK_EXT(m, 0, 0, 100, 15);
+	CHECK_EXT(m, 1, 15, 300, 5);
+	CHECK_EXT(m, 2, 20, 200, 1);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(normalize_limits);
+ATF_TC_BODY(normalize_limits, tc)
+{
+	struct idmap_map *m = new_map();
+
+	(void)tc;
+	/* An empty map stays empty; the last valid ids merge up to the top. */
+	idmap_normalize(m);
+	ATF_CHECK_EQ(0, m->n);
+	add(m, 4294967290u, 4294967290u, 5);
+	add(m, 0, 0, 4294967290u);
+	idmap_normalize(m);
+	ATF_REQUIRE_EQ(1, m->n);
+	CHECK_EXT(m, 0, 0, 0, 4294967295u);
+	free(m);
+}
+
+ATF_TC_WITHOUT_HEAD(same_order);
+ATF_TC_BODY(same_order, tc)
+{
+	(void)tc;
+	check_same("1000:0:1,0:5000:1", "0:5000:1,1000:0:1", true);
+	check_same("1000:0:1,0:5000:1", "1000:0:1 0:5000:1", true);
+}
+
+ATF_TC_WITHOUT_HEAD(same_split);
+ATF_TC_BODY(same_split, tc)
+{
+	(void)tc;
+	check_same("0:100:10", "0:100:5,5:105:5", true);
+	check_same("0:100:10", "5:105:5,0:100:3,3:103:2", true);
+	check_same("0:100:10,10:0:1", "10:0:1,0:100:1,1:101:9", true);
+}
+
+/* 7 extents, in order and shuffled: as the kernel gives back a map of 6 or
+ * more, sorted by INNER. */
+ATF_TC_WITHOUT_HEAD(same_many_extents);
+ATF_TC_BODY(same_many_extents, tc)
+{
+	(void)tc;
+	check_same("0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
+		   "6:1006:1,2:1002:1,0:1000:1,5:1005:1,1:1001:1,4:1004:1,3:1003:1",
+		   true);
+	check_same("60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
+		   "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:6:1", true);
+	check_same("0:1000:7", "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
+		   true);
+}
+
+ATF_TC_WITHOUT_HEAD(same_different);
+ATF_TC_BODY(same_different, tc)
+{
+	(void)tc;
+	check_same("1000:0:1", "1000:5:1", false);	/* OUTER */
+	check_same("1000:0:1", "1001:0:1", false);	/* INNER */
+	check_same("0:100:10", "0:100:9", false);	/* COUNT */
+	check_same("0:100:10", "0:100:5,6:106:4", false); /* a hole */
+	check_same("0:100:5,5:200:5", "0:100:10", false); /* OUTER jumps */
+	check_same("0:100:1,1:101:1", "0:100:1", false);
+	check_same("60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
+		   "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:7:1", false);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_u32_valid);
@@ -900,5 +999,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, format_round_trip);
 	ATF_TP_ADD_TC(tp, format_enospc);
 	ATF_TP_ADD_TC(tp, describe);
+	ATF_TP_ADD_TC(tp, normalize_sorts_and_merges);
+	ATF_TP_ADD_TC(tp, normalize_limits);
+	ATF_TP_ADD_TC(tp, same_order);
+	ATF_TP_ADD_TC(tp, same_split);
+	ATF_TP_ADD_TC(tp, same_many_extents);
+	ATF_TP_ADD_TC(tp, same_different);
 	return atf_no_error();
 }

@@ -149,6 +149,48 @@ ATF_TC_BODY(classify_remount, tc)
 	free_req(req);
 }
 
+/* What mount -t idmap -o remount,ro DIR passes (util-linux 2.38): the
+ * mount's own options back, idmapped and the filesystem's among them. */
+ATF_TC_WITHOUT_HEAD(remount_passed_back);
+ATF_TC_BODY(remount_passed_back, tc)
+{
+	struct idmap_request *req;
+
+	(void)tc;
+	CHECK_KIND(OPT_IDMAPPED, "idmapped");
+	req = parse_ok("ro,nosuid,relatime,remount,idmapped,discard,resuid=65534");
+	ATF_CHECK(req->remount);
+	ATF_CHECK(req->whole_set);
+	ATF_REQUIRE_EQ(2, req->nparams);
+	ATF_CHECK_STREQ("discard", req->params[0].key);
+	ATF_CHECK(req->params[0].value == NULL);
+	ATF_CHECK_STREQ("resuid", req->params[1].key);
+	ATF_CHECK_STREQ("65534", req->params[1].value);
+	free_req(req);
+	/* util-linux 2.41 puts remount after idmapped. */
+	req = parse_ok("ro,idmapped,sync,remount");
+	ATF_CHECK(req->whole_set);
+	ATF_REQUIRE_EQ(1, req->nparams);
+	ATF_CHECK_STREQ("sync", req->params[0].key);
+	free_req(req);
+	/* -s: the filesystem's options are ignored, not compared. */
+	req = new_req();
+	req->sloppy = true;
+	ATF_REQUIRE_EQ(0, options_parse(req, "remount,size=1m,mand", &(struct diag){ "" }));
+	ATF_CHECK_EQ(0, req->nparams);
+	free_req(req);
+}
+
+ATF_TC_WITHOUT_HEAD(idmapped_not_by_hand);
+ATF_TC_BODY(idmapped_not_by_hand, tc)
+{
+	(void)tc;
+	parse_fails("idmapped,uidmap=0:1:1,gidmap=0:1:1",
+		    "option \"idmapped\" cannot be given",
+		    "give uidmap=/gidmap=, idmap= or userns=");
+	parse_fails("ro,idmapped", "\"idmapped\"", NULL);
+}
+
 ATF_TC_WITHOUT_HEAD(classify_unknown);
 ATF_TC_BODY(classify_unknown, tc)
 {
@@ -807,6 +849,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, classify_fs);
 	ATF_TP_ADD_TC(tp, classify_refused);
 	ATF_TP_ADD_TC(tp, classify_remount);
+	ATF_TP_ADD_TC(tp, remount_passed_back);
+	ATF_TP_ADD_TC(tp, idmapped_not_by_hand);
 	ATF_TP_ADD_TC(tp, classify_unknown);
 	ATF_TP_ADD_TC(tp, classify_uses_len);
 	ATF_TP_ADD_TC(tp, parse_ro);

@@ -37,7 +37,7 @@ static bool same_map(const struct idmap_map *a, const struct idmap_map *b)
 /* A valid map formats under a page and reads back the same. */
 static void check_map(const struct idmap_map *map, const char *name)
 {
-	static struct idmap_map back;
+	static struct idmap_map back, norm;
 	char text[IDMAP_MAX_TEXT + 1];
 	struct diag d;
 	int len;
@@ -53,6 +53,14 @@ static void check_map(const struct idmap_map *map, const char *name)
 		require(idmap_parse_kernel_line(line, &back, &d) == 0);
 	}
 	require(same_map(map, &back));
+
+	/* Its normal form (what a remount compares) is valid, no longer,
+	 * and maps every id alike. */
+	norm = *map;
+	idmap_normalize(&norm);
+	require(norm.n <= map->n);
+	require(idmap_validate(&norm, name, &d) == 0);
+	require(idmap_same(map, &norm));
 }
 
 static void check_request(const struct idmap_request *req)

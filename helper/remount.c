@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * remount: the attributes of an attached idmapped mount change in place
+ * with mount_setattr(); its idmap cannot (the kernel refuses), so a
+ * mapping given again must be the one the mount has.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <libmount.h>
+
+#include "cleanup.h"
+#include "mountapi.h"
+#include "remount.h"
+#include "show.h"
+
+void remount_target_free(struct remount_target *t)
+{
+	closep(&t->fd);
+	free(t->source);
+	free(t->fs_options);
+	t->source = t->fs_options = NULL;
+}
+
+/* The mountinfo line of mount @id: its source and superblock options, and
+ * whether it is idmapped.  Returns 1 when found, 0 when not. */
+static int lookup(uint64_t id, struct remount_target *t, bool *idmapped,
+		  struct diag *d)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	int r = 0;
+
+	if (!tb || !it)
+		r = diag_fail(d, ENOMEM, "cannot read the mount table");
+	while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_source(fs);
+		const char *opts = mnt_fs_get_fs_options(fs);
+
+		if ((uint64_t)mnt_fs_get_id(fs) != id)
+			continue;
+		*idmapped = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
+						  "idmapped", NULL, NULL) == 0;
+		t->source = src ? strdup(src) : NULL;
+		t->fs_options = strdup(opts ? opts : "");
+		if ((src && !t->source) || !t->fs_options)
+			r = diag_fail(d, ENOMEM, "out of memory");
+		else
+			r = 1;
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return r;
+}
+
+int remount_open(const char *path, struct remount_target *t, struct diag *d)
+{
+	struct statx stx;
+	bool idmapped = false;
+	int r;
+
+	t->path = path;
+	t->fd = openat(AT_FDCWD, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t->fd < 0)
+		return diag_fail(d, errno, "remount: \"%s\": %s", path,
+				 strerror(errno));
+	if (statx(t->fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID,
+		  &stx) < 0)
+		return diag_fail(d, errno, "remount: \"%s\": %s", path,
+				 strerror(errno));
+	/* The mount path does not follow one either (move_mount()). */
+	if (S_ISLNK(stx.stx_mode))
+		return diag_fail(d, ELOOP,
+			"remount: \"%s\" is a symlink, which mount.idmap does not follow: give the mount point it points to",
+			path);
+	if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return diag_fail(d, EINVAL, "remount: \"%s\" is not a mount point",
+				 path);
+	t->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	t->ino = stx.stx_ino;
+	r = lookup(stx.stx_mnt_id, t, &idmapped, d);
+	if (r == 0)
+		return diag_fail(d, EINVAL, "remount: \"%s\" is not a mount point",
+				 path);
+	if (r < 0)
+		return r;
+	if (!idmapped)
+		return diag_fail(d, EINVAL,
+			"remount: \"%s\" is not an idmapped mount, which is all mount.idmap changes: remount it without -t idmap",
+			path);
+	return 0;
+}
+
+int remount_check_source(const struct remount_target *t, const char *source,
+			 struct diag *d)
+{
+	struct stat st, dev;
+
+	if (t->source && strcmp(source, t->source) == 0)
+		return 0;
+	if (stat(source, &st) == 0) {
+		/* The directory that the mount binds. */
+		if (st.st_dev == t->dev && st.st_ino == t->ino)
+			return 0;
+		/* The device, under another name than mountinfo's. */
+		if (S_ISBLK(st.st_mode) &&
+		    (st.st_rdev == t->dev ||
+		     (t->source && stat(t->source, &dev) == 0 &&
+		      S_ISBLK(dev.st_mode) && dev.st_rdev == st.st_rdev)))
+			return 0;
+	}
+	return diag_fail(d, EINVAL,
+		"remount: \"%s\" is not the source of the mount at \"%s\" (%s): give the directory or device it was mounted from, or DIR alone to mount(8)",
+		source, t->path, t->source ? t->source : "none");
+}
+
+/* Has the superblock option @p, with the same value? */
+static bool fs_has(const struct remount_target *t, const struct fs_param *p)
+{
+	char *val;
+	size_t len;
+
+	if (mnt_optstr_get_option(t->fs_options, p->key, &val, &len) != 0)
+		return false;
+	if (!p->value)
+		return len == 0;
+	return strlen(p->value) == len && memcmp(val, p->value, len) == 0;
+}
+
+int remount_check_params(const struct remount_target *t,
+			 const struct idmap_request *req, struct diag *d)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		if (!fs_has(t, &req->params[i]))
+			return diag_fail(d, EINVAL,
+				"remount: option \"%s\" would change the filesystem (mounted with \"%s\"), which a remount by mount.idmap cannot do; unmount and mount again",
+				req->params[i].key, t->fs_options);
+	return 0;
+}
+
+int remount_check_mapping(const struct remount_target *t,
+			  const struct idmap_request *req, struct diag *d)
+{
+	struct idmap_request have;
+	struct diag ignored;
+	int r = 0;
+
+	if (req->userns || (!req->uid.n && !req->gid.n))
+		return 0;
+	options_init(&have);
+	/* Unknown (before Linux 6.15, without a utab record) passes. */
+	if (show_read(t->path, &have, &ignored) == 0 && !have.userns &&
+	    !(idmap_same(&req->uid, &have.uid) &&
+	      idmap_same(&req->gid, &have.gid))) {
+		_cleanup_free_ char *had = options_format(&have, "");
+
+		r = !had ? diag_fail(d, ENOMEM, "out of memory") :
+			diag_fail(d, EINVAL,
+				"remount: \"%s\" is mounted with %s; its idmap cannot change while it is mounted: unmount it and mount again",
+				t->path, had);
+	}
+	options_free(&have);
+	return r;
+}
+
+int remount_apply(const struct remount_target *t,
+		  const struct idmap_request *req, struct diag *d)
+{
+	struct mount_attr attr = {
+		.attr_set = req->attr_set,
+		.attr_clr = req->attr_clr,
+	};
+	unsigned int flags = AT_EMPTY_PATH | (req->recursive ? AT_RECURSIVE : 0);
+
+	/* mount(8) passed the mount's own flags back with the new ones: one
+	 * it left out goes, as with mount -o remount,bind (given suid, it
+	 * drops nosuid and passes nothing). */
+	if (req->whole_set)
+		attr.attr_clr |= ~attr.attr_set &
+			(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			 MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
+			 MOUNT_ATTR_NOSYMFOLLOW);
+
+	if (mount_setattr(t->fd, "", flags, &attr, sizeof(attr)) < 0)
+		return diag_fail(d, errno, "remount: cannot change \"%s\": %s",
+				 t->path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * remount: new attributes for an idmapped mount that is attached already.
+ * DIR is opened once, without following a final symlink; every check is
+ * made on what that fd holds, and the attributes are set through it.
+ */
+#ifndef MOUNT_IDMAP_REMOUNT_H
+#define MOUNT_IDMAP_REMOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "options.h"
+
+/* The mount at DIR, as remount_open() found it. */
+struct remount_target {
+	int fd;			/* O_PATH, the root of the mount */
+	const char *path;	/* DIR, for messages */
+	dev_t dev;		/* of the mount's root directory ... */
+	ino_t ino;		/* ... and its inode */
+	char *source;		/* as mountinfo shows it */
+	char *fs_options;	/* the superblock's options, from mountinfo */
+};
+
+#define REMOUNT_TARGET_INIT { .fd = -1 }
+
+void remount_target_free(struct remount_target *t);
+
+/* Open @path: it must be the root of an idmapped mount, and not a
+ * symlink. */
+int remount_open(const char *path, struct remount_target *t, struct diag *d);
+
+/* SRC given with remount names this mount: its source as mountinfo shows
+ * it (what mount(8) passes back), the directory it binds, or its device. */
+int remount_check_source(const struct remount_target *t, const char *source,
+			 struct diag *d);
+
+/* Every filesystem option of @req is one that the mount has already, with
+ * the same value: mount(8) passes them back; no remount changes them. */
+int remount_check_params(const struct remount_target *t,
+			 const struct idmap_request *req, struct diag *d);
+
+/* A mapping given with remount is the one the mount has, compared extent
+ * by extent as the kernel holds it (order and split do not matter).  A
+ * user namespace path, or a mount whose maps cannot be read (before Linux
+ * 6.15, without a utab record), passes. */
+int remount_check_mapping(const struct remount_target *t,
+			  const struct idmap_request *req, struct diag *d);
+
+/* The attributes of @req on the mount, and on every mount below it when
+ * @req asks for recursive; the idmap stays. */
+int remount_apply(const struct remount_target *t,
+		  const struct idmap_request *req, struct diag *d);
+
+#endif

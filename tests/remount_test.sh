@@ -1,0 +1,241 @@
+#! @ATF_SH@
+# SPDX-License-Identifier: Apache-2.0
+#
+# remount of an idmapped mount, through the real mount(8) wherever a user
+# goes through it: which mount it changes (DIR only, never through a
+# symlink, only an idmapped one, the whole tree with recursive), which SRC
+# and which mapping it accepts, and what mount(8) passes when it is given
+# DIR alone.  Each case runs in private mount and pid namespaces.
+
+e2e_run() {
+	cat '@E2E_LIB@' - >script.sh
+	unshare --mount --propagation private --pid --fork --mount-proc \
+		/bin/sh -eu script.sh ||
+		atf_fail "the script failed; see its stderr"
+}
+
+# remount_case NAME DESCRIPTION: a case that needs root.
+remount_case() {
+	atf_test_case "$1"
+	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; }"
+}
+
+remount_case recursive "remount,recursive changes every mount below DIR; remount alone only DIR"
+recursive_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir -p "$W/ext4/sub"
+mount -t tmpfs tmpfs "$W/ext4/sub"
+expect_exit 0 mount -t idmap -o "recursive,$MAP1000" "$W/ext4" "$W/mnt"
+# A submount made on the idmapped tree afterwards, not idmapped itself.
+mount -t tmpfs tmpfs "$W/mnt/dir"
+assert_idmapped "$W/mnt/sub"
+expect_exit 0 mount -t idmap -o remount,ro "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" ro
+assert_vfs "$W/mnt/sub" rw
+assert_vfs "$W/mnt/dir" rw
+expect_exit 0 mount -t idmap -o remount,recursive,ro "$W/ext4" "$W/mnt"
+for m in "$W/mnt" "$W/mnt/sub" "$W/mnt/dir"; do
+	assert_vfs "$m" ro
+done
+expect_exit 0 mount -t idmap -o remount,recursive,rw,nodev "$W/ext4" "$W/mnt"
+for m in "$W/mnt" "$W/mnt/sub" "$W/mnt/dir"; do
+	assert_vfs "$m" rw
+	assert_vfs "$m" nodev
+done
+assert_idmapped "$W/mnt"
+assert_idmapped "$W/mnt/sub"
+assert_owner "$W/mnt/u1000" 0 0
+EOS
+}
+
+remount_case symlink "remount does not follow a symlink at DIR: exit 32, and nothing changes"
+symlink_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
+ln -s mnt "$W/link"
+# mount(8) resolves DIR itself; a symlink reaches the helper directly, or
+# when the path changed after mount(8) looked at it.
+expect_exit 32 "$HELPER" "$W/ext4" "$W/link" -o remount,ro
+expect_one_line_err
+expect_err "remount: \"$W/link\" is a symlink, which mount.idmap does not follow"
+assert_vfs "$W/mnt" rw
+expect_exit 32 "$HELPER" "$W/ext4" "$W/link" -o remount,ro,recursive
+assert_vfs "$W/mnt" rw
+assert_no_helper_procs
+EOS
+}
+
+remount_case not_idmapped "remount refuses a DIR that is not an idmapped mount point: exit 32"
+not_idmapped_body() {
+	e2e_run <<'EOS'
+e2e_setup
+# A plain bind mount.
+mount --bind "$W/ext4" "$W/mnt"
+expect_exit 32 mount -t idmap -o remount,ro "$W/ext4" "$W/mnt"
+expect_one_line_err
+expect_err "remount: \"$W/mnt\" is not an idmapped mount"
+assert_vfs "$W/mnt" rw
+# DIR alone: mount(8) passes the tmpfs's own options back.
+expect_exit 32 mount -t idmap -o remount,ro "$W/tmpfs"
+expect_one_line_err
+expect_err "remount: \"$W/tmpfs\" is not an idmapped mount"
+assert_vfs "$W/tmpfs" rw
+umount "$W/mnt"
+# A directory inside an idmapped mount, and one that is no mount at all.
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
+expect_exit 32 "$HELPER" "$W/ext4" "$W/mnt/dir" -o remount,ro
+expect_one_line_err
+expect_err "remount: \"$W/mnt/dir\" is not a mount point"
+assert_vfs "$W/mnt" rw
+expect_exit 32 "$HELPER" "$W/ext4" "$W/ext4/dir" -o remount,ro
+expect_err "remount: \"$W/ext4/dir\" is not a mount point"
+assert_no_helper_procs
+EOS
+}
+
+remount_case source "remount checks that SRC is what DIR is mounted from"
+source_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
+# Another directory: refused, and nothing changes.
+expect_exit 32 mount -t idmap -o remount,ro "$W/tmpfs" "$W/mnt"
+expect_one_line_err
+expect_err "remount: \"$W/tmpfs\" is not the source of the mount at \"$W/mnt\""
+assert_vfs "$W/mnt" rw
+expect_exit 32 "$HELPER" "$W/nonexistent" "$W/mnt" -o remount,ro
+expect_err "is not the source of the mount"
+assert_vfs "$W/mnt" rw
+# The directory it binds, under its own name or through a symlink ...
+expect_exit 0 mount -t idmap -o remount,ro "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" ro
+ln -s ext4 "$W/src-link"
+expect_exit 0 "$HELPER" "$W/src-link" "$W/mnt" -o remount,rw
+assert_vfs "$W/mnt" rw
+# ... and the source that mountinfo shows, as mount(8) passes it back.
+expect_exit 0 "$HELPER" "$(findmnt -n -o SOURCE --mountpoint "$W/mnt" | sed 's/\[.*//')" "$W/mnt" -o remount,ro
+assert_vfs "$W/mnt" ro
+umount "$W/mnt"
+# A new filesystem: its source string.
+expect_exit 0 mount -t idmap.tmpfs -o "$MAP1000" none "$W/mnt"
+expect_exit 0 mount -t idmap.tmpfs -o remount,ro none "$W/mnt"
+assert_vfs "$W/mnt" ro
+expect_exit 32 mount -t idmap.tmpfs -o remount,rw other "$W/mnt"
+expect_err "remount: \"other\" is not the source of the mount at \"$W/mnt\" \\(none\\)"
+assert_vfs "$W/mnt" ro
+EOS
+}
+
+remount_case maps "remount compares maps as the kernel holds them: order and split do not matter"
+maps_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o 'uidmap="1000:0:1,0:5000:1",gidmap=0:100:10' "$W/ext4" "$W/mnt"
+# Another order, another split: the same mapping.
+expect_exit 0 mount -t idmap -o 'remount,ro,uidmap="0:5000:1,1000:0:1",gidmap="0:100:5,5:105:5"' "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" ro
+expect_exit 0 mount -t idmap -o 'remount,rw,idmap=u:0:5000:1 u:1000:0:1 g:5:105:5 g:0:100:5' "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" rw
+# Truly another map: exit 32, and the mount keeps its own.
+expect_exit 32 mount -t idmap -o 'remount,ro,uidmap="0:5000:1,1000:0:1",gidmap=0:100:9' "$W/ext4" "$W/mnt"
+expect_one_line_err
+expect_err "its idmap cannot change while it is mounted"
+assert_vfs "$W/mnt" rw
+umount "$W/mnt"
+# 7 extents: the kernel sorts a map of 6 or more.
+seven='6:1006:1,2:1002:1,0:1000:1,5:1005:1,1:1001:1,4:1004:1,3:1003:1'
+expect_exit 0 mount -t idmap -o "uidmap=\"$seven\",gidmap=\"$seven\"" "$W/ext4" "$W/mnt"
+expect_exit 0 mount -t idmap -o "remount,ro,uidmap=\"$seven\",gidmap=\"$seven\"" "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" ro
+shuffled='3:1003:1,0:1000:1,4:1004:1,6:1006:1,1:1001:1,5:1005:1,2:1002:1'
+expect_exit 0 mount -t idmap -o "remount,rw,uidmap=\"$shuffled\",gidmap=0:1000:7" "$W/ext4" "$W/mnt"
+assert_vfs "$W/mnt" rw
+other='3:1003:1,0:1000:1,4:1004:1,6:1007:1,1:1001:1,5:1005:1,2:1002:1'
+expect_exit 32 mount -t idmap -o "remount,ro,uidmap=\"$other\",gidmap=\"$seven\"" "$W/ext4" "$W/mnt"
+expect_one_line_err
+expect_err "is mounted with uidmap=\"0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1\""
+assert_vfs "$W/mnt" rw
+EOS
+}
+
+remount_case dir_alone "mount -t idmap -o remount,OPTS DIR: what mount(8) passes back is accepted"
+dir_alone_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/mnt2" "$W/mnt3"
+expect_exit 0 mount -t idmap -o "nosuid,$MAP1000" "$W/ext4" "$W/mnt"
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/tmpfs" "$W/mnt2"
+expect_exit 0 mount -t idmap.tmpfs -o "size=2m,$MAP1000" none "$W/mnt3"
+# mount(8) passes the mount's source and options back, idmapped and the
+# filesystem's own options among them.
+for m in "$W/mnt" "$W/mnt2" "$W/mnt3"; do
+	type=idmap
+	[ "$m" != "$W/mnt3" ] || type=idmap.tmpfs
+	expect_exit 0 mount -t "$type" -o remount,ro "$m"
+	assert_vfs "$m" ro
+	assert_idmapped "$m"
+	expect_exit 0 mount -t "$type" -o remount,rw "$m"
+	assert_vfs "$m" rw
+done
+assert_owner "$W/mnt/u1000" 0 0
+# The flags it passes back stay; one it drops (suid drops nosuid) goes.
+assert_vfs "$W/mnt" nosuid
+expect_exit 0 mount -t idmap -o remount,suid "$W/mnt"
+assert_not_vfs "$W/mnt" nosuid
+expect_exit 0 mount -t idmap -o remount,noexec "$W/mnt"
+assert_vfs "$W/mnt" noexec
+expect_exit 0 mount -t idmap -o remount,exec "$W/mnt"
+assert_not_vfs "$W/mnt" noexec
+# recursive, as with SRC.
+mount -t tmpfs tmpfs "$W/mnt/dir"
+expect_exit 0 mount -t idmap -o remount,recursive,ro "$W/mnt"
+assert_vfs "$W/mnt/dir" ro
+# A filesystem option that differs from the mount's is refused.
+expect_exit 1 mount -t idmap.tmpfs -o remount,size=4m "$W/mnt3"
+expect_one_line_err
+expect_err 'remount: option "size" would change the filesystem \(mounted with "rw,size=2048k"\)'
+# idmapped is accepted on remount only: it cannot make a mount idmapped.
+umount "$W/mnt2"
+expect_exit 1 mount -t idmap -o "idmapped,$MAP1000" "$W/tmpfs" "$W/mnt2"
+expect_one_line_err
+expect_err 'option "idmapped" cannot be given: it is how findmnt shows an idmapped mount'
+! mountpoint -q "$W/mnt2" || fail "idmapped mounted $W/mnt2"
+EOS
+}
+
+remount_case plain_mount8 "mount -o remount without -t idmap, as documented (util-linux 2.38 and 2.41)"
+plain_mount8_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
+# The filesystem gets mount(8)'s idmapped and refuses it: nothing changes.
+# (2.41 prints the filesystem's message, 2.38 only "bad option".)
+expect_exit 32 mount -o remount,ro "$W/mnt"
+expect_err "bad option|Unknown parameter 'idmapped'"
+assert_vfs "$W/mnt" rw
+assert_idmapped "$W/mnt"
+# A bind remount never reaches the filesystem: it works, idmap kept.
+expect_exit 0 mount -o remount,bind,ro "$W/mnt"
+assert_vfs "$W/mnt" ro
+assert_idmapped "$W/mnt"
+assert_owner "$W/mnt/u1000" 0 0
+expect_exit 0 mount -o remount,bind,rw "$W/mnt"
+assert_vfs "$W/mnt" rw
+# With an fstab entry of type idmap, mount(8) runs the helper with the
+# entry's options.
+printf '%s %s idmap %s,nodev 0 0\n' "$W/ext4" "$W/mnt" "$MAP1000" >"$W/fstab"
+expect_exit 0 env LIBMOUNT_FSTAB="$W/fstab" mount -o remount,ro "$W/mnt"
+assert_vfs "$W/mnt" ro
+assert_vfs "$W/mnt" nodev
+assert_idmapped "$W/mnt"
+EOS
+}
+
+atf_init_test_cases() {
+	for tc in recursive symlink not_idmapped source maps dir_alone \
+		plain_mount8; do
+		atf_add_test_case "$tc"
+	done
+}
