@@ -18,6 +18,7 @@
 #include <sys/capability.h>
 
 #include "cleanup.h"
+#include "names.h"
 #include "options.h"
 #include "run.h"
 #include "show.h"
@@ -181,6 +182,14 @@ static void print_map(const char *name, const struct idmap_map *map)
 {
 	char line[128];
 
+	if (map->identity) {
+		printf("  %s: identity, no %s map given: every %s appears as itself\n",
+		       name, name, name);
+		return;
+	}
+	if (map->named)
+		printf("  %s map as written: %s%s\n", name, map->spec,
+		       map->spec_truncated ? "..." : "");
 	for (size_t i = 0; i < map->n; i++) {
 		idmap_describe(&map->ext[i], line, sizeof(line));
 		printf("  %s: %s\n", name, line);
@@ -209,9 +218,12 @@ static int run(const struct config *cfg)
 {
 	struct idmap_request req;
 	struct diag d = { "" };
+	struct names names;
 	int rc;
 
+	names_init(&names);
 	options_init(&req);
+	req.resolver = &names.resolver;
 	rc = run_prepare(&cfg->run, &req, &d);
 	if (rc == 0 && cfg->verbose)
 		print_plan(&cfg->run, &req);
@@ -220,6 +232,7 @@ static int run(const struct config *cfg)
 	if (rc)
 		fprintf(stderr, "mount.idmap: %s\n", d.msg);
 	options_free(&req);
+	names_close(&names);
 	return rc;
 }
 

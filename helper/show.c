@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "mountapi.h"
+#include "names.h"
 #include "show.h"
 
 /* statmount() as of Linux 6.15; Debian 12's headers predate it. */
@@ -158,6 +159,7 @@ static int from_utab(const char *path, struct idmap_request *req,
 		r = diag_fail(d, EINVAL, "\"%s\" is not a mount point", path);
 	}
 	mnt_unref_table(tb);
+	options_fill_identity(req);
 	if (r == 0 && !options_have_mapping(req))
 		r = diag_fail(d, ENODATA,
 			"\"%s\" is idmapped, but this kernel (older than 6.15) cannot tell its mapping, and utab has no record of it",
@@ -168,9 +170,12 @@ static int from_utab(const char *path, struct idmap_request *req,
 int show_mount(const char *path, char **text, struct diag *d)
 {
 	struct idmap_request req;
+	struct names names;
 	int r;
 
+	names_init(&names);
 	options_init(&req);
+	req.resolver = &names.resolver;
 	req.sloppy = true;	/* a utab record may carry other options */
 	r = from_kernel(path, &req, d);
 	if (r == 0)
@@ -180,6 +185,7 @@ int show_mount(const char *path, char **text, struct diag *d)
 		r = *text ? 0 : diag_fail(d, ENOMEM, "out of memory");
 	}
 	options_free(&req);
+	names_close(&names);
 	return r;
 }
 
