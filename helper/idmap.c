@@ -66,13 +66,19 @@ static bool is_name_start(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+/* The characters of user and group names that NSS databases use, and a
+ * final '$' (machine accounts); nothing that an option string quotes. */
 static bool is_name(const char *s, size_t len)
 {
 	if (len == 0 || !is_name_start(s[0]))
 		return false;
-	for (size_t i = 1; i < len; i++)
-		if (s[i] <= ' ' || s[i] == ':' || s[i] == ',' || s[i] == 0x7f)
+	for (size_t i = 1; i < len; i++) {
+		char c = s[i];
+
+		if (!is_name_start(c) && !(c >= '0' && c <= '9') && c != '.' &&
+		    c != '-' && c != '@' && !(c == '$' && i == len - 1))
 			return false;
+	}
 	return true;
 }
 
@@ -99,6 +105,7 @@ static int split_subid(struct written *w, const char *opt, struct diag *d)
 	const char *name = w->tok + SUBID_PREFIX_LEN;
 	const char *end = w->tok + w->len;
 	const char *colon = memchr(name, ':', (size_t)(end - name));
+	uint32_t uid;
 
 	w->subid = true;
 	w->f[0] = (struct field){ name, (size_t)((colon ? colon : end) - name),
@@ -107,6 +114,11 @@ static int split_subid(struct written *w, const char *opt, struct diag *d)
 		return diag_fail(d, EINVAL,
 			"%s: extent \"%.*s\" names no user: expected subid:NAME or subid:NAME:COUNT",
 			opt, (int)w->len, w->tok);
+	if (!is_name(name, w->f[0].len) &&
+	    idmap_parse_u32(name, w->f[0].len, &uid) < 0)
+		return diag_fail(d, EINVAL,
+			"%s: \"%.*s\" in extent \"%.*s\" is not a user name",
+			opt, (int)w->f[0].len, name, (int)w->len, w->tok);
 	if (!colon)
 		return 0;
 	if (memchr(colon + 1, ':', (size_t)(end - colon - 1)))

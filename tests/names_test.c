@@ -279,6 +279,13 @@ ATF_TC_BODY(subid_errors, tc)
 	m = parse("subid:bob:1:2", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
 	CHECK_MSG_HAS(&m->d, "expected subid:NAME or subid:NAME:COUNT");
 	free(m);
+	m = parse("subid:b\"ob", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "is not a user name");
+	free(m);
+	/* Quotes and '=' are never part of a name. */
+	m = parse("b=ob:0:1", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "nor a name");
+	free(m);
 	m = parse("subid:broken", IDMAP_SYNTAX_LIST, IDMAP_UID, -EIO);
 	CHECK_MSG_HAS(&m->d, "cannot read the subordinate uid ranges of \"broken\"");
 	free(m);
