@@ -41,46 +41,168 @@ static bool is_sep(char c)
 	return c == ',' || is_blank(c);
 }
 
+/* One field of an extent as written: a number, or a name to resolve. */
+struct field {
+	const char *s;
+	size_t len;
+	bool name;
+	uint32_t v;
+};
+
+/* One extent as written, its u:/g:/b: prefix already stripped. */
+struct written {
+	const char *tok;
+	size_t len;
+	bool subid;		/* subid:NAME[:COUNT]; f[0] NAME, f[2] COUNT */
+	struct field f[3];	/* INNER, OUTER, COUNT */
+};
+
+#define SUBID_PREFIX "subid:"
+#define SUBID_PREFIX_LEN (sizeof(SUBID_PREFIX) - 1)
+
+/* A name starts with a letter or '_', so "-1", "+5" and "0x10" stay bad
+ * numbers and a string of digits is always a number. */
+static bool is_name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* The characters of user and group names that NSS databases use, and a
+ * final '$' (machine accounts); nothing that an option string quotes. */
+static bool is_name(const char *s, size_t len)
+{
+	if (len == 0 || !is_name_start(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		char c = s[i];
+
+		if (!is_name_start(c) && !(c >= '0' && c <= '9') && c != '.' &&
+		    c != '-' && c != '@' && !(c == '$' && i == len - 1))
+			return false;
+	}
+	return true;
+}
+
+static int parse_count(const char *s, size_t len, const char *opt,
+		       const struct written *w, struct field *f,
+		       struct diag *d)
+{
+	f->s = s;
+	f->len = len;
+	if (idmap_parse_u32(s, len, &f->v) < 0)
+		return diag_fail(d, EINVAL,
+			"%s: COUNT \"%.*s\" in extent \"%.*s\" is not a plain decimal number from 0 to 4294967295",
+			opt, (int)len, s, (int)w->len, w->tok);
+	if (f->v == 0)
+		return diag_fail(d, EINVAL,
+			"%s: extent \"%.*s\": COUNT must be at least 1",
+			opt, (int)w->len, w->tok);
+	return 0;
+}
+
+/* "subid:NAME" or "subid:NAME:COUNT". */
+static int split_subid(struct written *w, const char *opt, struct diag *d)
+{
+	const char *name = w->tok + SUBID_PREFIX_LEN;
+	const char *end = w->tok + w->len;
+	const char *colon = memchr(name, ':', (size_t)(end - name));
+	uint32_t uid;
+
+	w->subid = true;
+	w->f[0] = (struct field){ name, (size_t)((colon ? colon : end) - name),
+				  true, 0 };
+	if (w->f[0].len == 0)
+		return diag_fail(d, EINVAL,
+			"%s: extent \"%.*s\" names no user: expected subid:NAME or subid:NAME:COUNT",
+			opt, (int)w->len, w->tok);
+	if (!is_name(name, w->f[0].len) &&
+	    idmap_parse_u32(name, w->f[0].len, &uid) < 0)
+		return diag_fail(d, EINVAL,
+			"%s: \"%.*s\" in extent \"%.*s\" is not a user name",
+			opt, (int)w->f[0].len, name, (int)w->len, w->tok);
+	if (!colon)
+		return 0;
+	if (memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+		return diag_fail(d, EINVAL,
+			"%s: bad extent \"%.*s\": expected subid:NAME or subid:NAME:COUNT",
+			opt, (int)w->len, w->tok);
+	return parse_count(colon + 1, (size_t)(end - colon - 1), opt, w,
+			   &w->f[2], d);
+}
+
 /*
- * Split "A:B:C" into three numbers.  @tok is not NUL-terminated; messages
- * quote it whole.
+ * Split "A:B:C" into its fields.  INNER and OUTER may be names when
+ * @names; COUNT is always a number.  @w->tok is not NUL-terminated;
+ * messages quote it whole.
  */
-static int parse_triple(const char *tok, size_t len, const char *opt,
-			struct idmap_extent *e, struct diag *d)
+static int split(struct written *w, const char *opt, bool names,
+		 struct diag *d)
 {
 	static const char *const field[] = { "INNER", "OUTER", "COUNT" };
-	uint32_t v[3];
-	const char *p = tok, *end = tok + len;
+	const char *p = w->tok, *end = w->tok + w->len;
 
+	if (names && w->len >= SUBID_PREFIX_LEN &&
+	    memcmp(w->tok, SUBID_PREFIX, SUBID_PREFIX_LEN) == 0)
+		return split_subid(w, opt, d);
 	for (int i = 0; i < 3; i++) {
 		const char *colon = memchr(p, ':', (size_t)(end - p));
 		const char *stop = (i < 2) ? colon : end;
-		int r;
+		struct field *f = &w->f[i];
 
 		if (!stop || (i == 2 && colon))
 			return diag_fail(d, EINVAL,
-				"%s: bad extent \"%.*s\": expected INNER:OUTER:COUNT, three decimal numbers",
-				opt, (int)len, tok);
-		r = idmap_parse_u32(p, (size_t)(stop - p), &v[i]);
-		if (r < 0)
+				"%s: bad extent \"%.*s\": expected INNER:OUTER:COUNT, three decimal numbers%s",
+				opt, (int)w->len, w->tok,
+				names ? " or names" : "");
+		if (i == 2)
+			return parse_count(p, (size_t)(stop - p), opt, w, f, d);
+		*f = (struct field){ p, (size_t)(stop - p), false, 0 };
+		if (names && is_name(p, f->len))
+			f->name = true;
+		else if (idmap_parse_u32(p, f->len, &f->v) < 0)
 			return diag_fail(d, EINVAL,
-				"%s: %s \"%.*s\" in extent \"%.*s\" is not a plain decimal number from 0 to 4294967295",
-				opt, field[i], (int)(stop - p), p, (int)len, tok);
+				"%s: %s \"%.*s\" in extent \"%.*s\" is not a plain decimal number from 0 to 4294967295%s",
+				opt, field[i], (int)f->len, p, (int)w->len,
+				w->tok, names ? ", nor a name" : "");
 		p = stop + 1;
 	}
+	return 0;
+}
 
-	e->inner = v[0];
-	e->outer = v[1];
-	e->count = v[2];
-	if (e->count == 0)
+static const char *side_word(enum idmap_which side, bool group_word)
+{
+	if (side == IDMAP_UID)
+		return group_word ? "user" : "uid";
+	return group_word ? "group" : "gid";
+}
+
+static int resolve_field(const struct field *f, const struct written *w,
+			 enum idmap_which side,
+			 const struct idmap_resolver *res, const char *opt,
+			 uint32_t *out, struct diag *d)
+{
+	char name[256];
+	int r;
+
+	if (!f->name) {
+		*out = f->v;
+		return 0;
+	}
+	if (f->len >= sizeof(name))
+		return diag_fail(d, EINVAL, "%s: the name in extent \"%.*s\" is too long",
+				 opt, (int)w->len, w->tok);
+	memcpy(name, f->s, f->len);
+	name[f->len] = '\0';
+	r = res->id(res->ctx, side, name, out);
+	if (r == -ENOENT)
 		return diag_fail(d, EINVAL,
-			"%s: extent \"%.*s\": COUNT must be at least 1",
-			opt, (int)len, tok);
-	if (e->count > IDMAP_ID_LIMIT - e->inner ||
-	    e->count > IDMAP_ID_LIMIT - e->outer)
-		return diag_fail(d, ERANGE,
-			"%s: extent \"%.*s\" runs past id 4294967294: INNER+COUNT and OUTER+COUNT must not exceed 4294967295 (the kernel reserves (uid_t)-1)",
-			opt, (int)len, tok);
+			"%s: unknown %s \"%s\" in extent \"%.*s\": no such %s name in the %s database; give the number instead",
+			opt, side_word(side, true), name, (int)w->len, w->tok,
+			side_word(side, true),
+			side == IDMAP_UID ? "passwd" : "group");
+	if (r < 0)
+		return diag_fail(d, -r, "%s: cannot look up %s \"%s\": %s", opt,
+				 side_word(side, true), name, strerror(-r));
 	return 0;
 }
 
@@ -95,22 +217,191 @@ static int append(struct idmap_map *map, const struct idmap_extent *e,
 	return 0;
 }
 
+static bool overlaps(uint64_t a, uint64_t b, uint64_t count_a,
+		     uint64_t count_b)
+{
+	return a < b + count_b && b < a + count_a;
+}
+
+/* Which side two extents overlap on, or NULL. */
+static const char *overlap_side(const struct idmap_extent *a,
+				const struct idmap_extent *b)
+{
+	if (overlaps(a->inner, b->inner, a->count, b->count))
+		return "INNER (on-disk)";
+	if (overlaps(a->outer, b->outer, a->count, b->count))
+		return "OUTER (seen)";
+	return NULL;
+}
+
+static bool past_limit(const struct idmap_extent *e)
+{
+	return e->count > IDMAP_ID_LIMIT - e->inner ||
+	       e->count > IDMAP_ID_LIMIT - e->outer;
+}
+
+/*
+ * The extents from @first on came from the named extent @w: check them
+ * now, against each other and the ones before, so that the message can
+ * name what was written and what it resolved to.
+ */
+static int check_named(const struct idmap_map *map, size_t first,
+		       const struct written *w, enum idmap_which side,
+		       const char *opt, struct diag *d)
+{
+	for (size_t i = first; i < map->n; i++) {
+		const struct idmap_extent *a = &map->ext[i];
+
+		if (past_limit(a))
+			return diag_fail(d, ERANGE,
+				"%s: extent \"%.*s\" resolves to %" PRIu32 ":%" PRIu32 ":%" PRIu32 ", which runs past id 4294967294",
+				opt, (int)w->len, w->tok, a->inner, a->outer,
+				a->count);
+		for (size_t j = 0; j < i; j++) {
+			const struct idmap_extent *b = &map->ext[j];
+			const char *sideword = overlap_side(a, b);
+
+			if (!sideword)
+				continue;
+			return diag_fail(d, EINVAL,
+				"%s: extent \"%.*s\" resolves to %" PRIu32 ":%" PRIu32 ":%" PRIu32 " in the %s map, which overlaps %" PRIu32 ":%" PRIu32 ":%" PRIu32 " on the %s side; each id may be mapped only once",
+				opt, (int)w->len, w->tok, a->inner, a->outer,
+				a->count, side_word(side, false), b->inner,
+				b->outer, b->count, sideword);
+		}
+	}
+	return 0;
+}
+
+/* subid:NAME[:COUNT]: NAME's ranges, consecutive from on-disk id 0. */
+static int resolve_subid(const struct written *w, enum idmap_which side,
+			 const struct idmap_resolver *res, const char *opt,
+			 struct idmap_map *map, struct diag *d)
+{
+	struct idmap_range ranges[IDMAP_MAX_EXTENTS + 1];
+	uint64_t inner = 0, want = w->f[2].len ? w->f[2].v : UINT64_MAX;
+	char owner[256];
+	int n;
+
+	if (w->f[0].len >= sizeof(owner))
+		return diag_fail(d, EINVAL, "%s: the name in extent \"%.*s\" is too long",
+				 opt, (int)w->len, w->tok);
+	memcpy(owner, w->f[0].s, w->f[0].len);
+	owner[w->f[0].len] = '\0';
+	n = res->subid(res->ctx, side, owner, ranges, IDMAP_MAX_EXTENTS + 1);
+	if (n == -ELIBACC)
+		return diag_fail(d, -n,
+			"%s: subid:%s needs shadow's libsubid, which is not installed (Debian: apt install libsubid4)",
+			opt, owner);
+	if (n < 0)
+		return diag_fail(d, -n,
+			"%s: cannot read the subordinate %s ranges of \"%s\" (from %s)%s%s",
+			opt, side_word(side, false), owner,
+			res->subid_source(res->ctx, side),
+			n == -EIO ? "" : ": ", n == -EIO ? "" : strerror(-n));
+	if (n == 0)
+		return diag_fail(d, EINVAL,
+			"%s: \"%s\" has no subordinate %s ranges (read %s); add some (usermod --add-sub%ss) or give numbers",
+			opt, owner, side_word(side, false),
+			res->subid_source(res->ctx, side), side_word(side, false));
+	if (n > IDMAP_MAX_EXTENTS)
+		return diag_fail(d, E2BIG,
+			"%s: \"%s\" has more than %d subordinate %s ranges, the kernel's limit of extents",
+			opt, owner, IDMAP_MAX_EXTENTS, side_word(side, false));
+	for (int i = 0; i < n && inner < want; i++) {
+		struct idmap_extent e;
+		uint64_t count = ranges[i].count;
+		int r;
+
+		if (count > want - inner)
+			count = want - inner;
+		if (count == 0)
+			continue;
+		if (inner + count > IDMAP_ID_LIMIT)
+			return diag_fail(d, ERANGE,
+				"%s: the subordinate %s ranges of \"%s\" add up past id 4294967294",
+				opt, side_word(side, false), owner);
+		e = (struct idmap_extent){ (uint32_t)inner, ranges[i].start,
+					   (uint32_t)count };
+		r = append(map, &e, opt, side_word(side, false), d);
+		if (r < 0)
+			return r;
+		inner += count;
+	}
+	if (w->f[2].len && inner < want)
+		return diag_fail(d, EINVAL,
+			"%s: extent \"%.*s\" asks for %" PRIu32 " ids, but \"%s\" has only %" PRIu64 " subordinate %ss (read %s)",
+			opt, (int)w->len, w->tok, w->f[2].v, owner, inner,
+			side_word(side, false), res->subid_source(res->ctx, side));
+	return 0;
+}
+
+/* Keep what was written, for the record and --show. */
+static void add_spec(struct idmap_map *map, const struct written *w,
+		     bool named)
+{
+	size_t off = strlen(map->spec);
+
+	map->named |= named;
+	if (map->spec_truncated)
+		return;
+	if (off + 1 + w->len >= sizeof(map->spec)) {
+		map->spec_truncated = true;
+		return;
+	}
+	if (off)
+		map->spec[off++] = ',';
+	memcpy(map->spec + off, w->tok, w->len);
+	map->spec[off + w->len] = '\0';
+}
+
+/* Resolve @w for one side and append what it gives to @map. */
+static int add_extent(const struct written *w, enum idmap_which side,
+		      const struct idmap_resolver *res, const char *opt,
+		      struct idmap_map *map, struct diag *d)
+{
+	bool named = w->subid || w->f[0].name || w->f[1].name;
+	size_t first = map->n;
+	struct idmap_extent e;
+	int r;
+
+	add_spec(map, w, named);
+	if (w->subid) {
+		r = resolve_subid(w, side, res, opt, map, d);
+		return r < 0 ? r : check_named(map, first, w, side, opt, d);
+	}
+	r = resolve_field(&w->f[0], w, side, res, opt, &e.inner, d);
+	if (r == 0)
+		r = resolve_field(&w->f[1], w, side, res, opt, &e.outer, d);
+	if (r < 0)
+		return r;
+	e.count = w->f[2].v;
+	if (!named && past_limit(&e))
+		return diag_fail(d, ERANGE,
+			"%s: extent \"%.*s\" runs past id 4294967294: INNER+COUNT and OUTER+COUNT must not exceed 4294967295 (the kernel reserves (uid_t)-1)",
+			opt, (int)w->len, w->tok);
+	r = append(map, &e, opt, side_word(side, false), d);
+	if (r == 0 && named)
+		r = check_named(map, first, w, side, opt, d);
+	return r;
+}
+
 /*
  * Walk the extents of @value.  Extents are separated by one comma or by
  * blanks (blanks may surround the comma).  An empty extent (",," or a comma
  * at either end) is an error rather than something to skip silently.
- * With @ul, each extent may carry a u:, g: or b: prefix.
+ * In the util-linux syntax, each extent may carry a u:, g: or b: prefix.
  */
-static int parse_extents(const char *value, const char *opt, bool ul,
-			 enum idmap_which dflt, struct idmap_map *uid,
-			 struct idmap_map *gid, struct diag *d)
+int idmap_parse(const char *value, const char *opt, enum idmap_syntax syn,
+		enum idmap_which dflt, struct idmap_map *uid,
+		struct idmap_map *gid, const struct idmap_resolver *res,
+		struct diag *d)
 {
 	const char *p = value;
 	bool any = false, comma = true;
 
 	for (;;) {
-		const char *tok;
-		struct idmap_extent e;
+		struct written w = { 0 };
 		int which = dflt;
 		int r;
 
@@ -123,38 +414,35 @@ static int parse_extents(const char *value, const char *opt, bool ul,
 		if (*p == '\0')
 			break;
 
-		tok = p;
+		w.tok = p;
 		while (*p && !is_sep(*p))
 			p++;
-		if (ul && p - tok >= 2 && tok[1] == ':' &&
-		    !(tok[0] >= '0' && tok[0] <= '9')) {
-			if (tok[0] != 'u' && tok[0] != 'g' && tok[0] != 'b')
+		w.len = (size_t)(p - w.tok);
+		if (syn == IDMAP_SYNTAX_UL && w.len >= 2 && w.tok[1] == ':' &&
+		    !(w.tok[0] >= '0' && w.tok[0] <= '9')) {
+			const char *prefix = w.tok;
+
+			if (prefix[0] != 'u' && prefix[0] != 'g' &&
+			    prefix[0] != 'b')
 				return diag_fail(d, EINVAL,
 					"%s: bad prefix \"%c:\" in extent \"%.*s\": expected u: (uid map), g: (gid map) or b: (both)",
-					opt, tok[0], (int)(p - tok), tok);
-			which = tok[0] == 'u' ? IDMAP_UID :
-				tok[0] == 'g' ? IDMAP_GID : IDMAP_BOTH;
-			r = parse_triple(tok + 2, (size_t)(p - tok - 2), opt,
-					 &e, d);
-			if (r < 0 && p - tok == 2)
+					opt, prefix[0], (int)w.len, w.tok);
+			which = prefix[0] == 'u' ? IDMAP_UID :
+				prefix[0] == 'g' ? IDMAP_GID : IDMAP_BOTH;
+			w.tok += 2;
+			w.len -= 2;
+			if (w.len == 0)
 				return diag_fail(d, EINVAL,
-					"%s: bad extent \"%.*s\": expected %.2sINNER:OUTER:COUNT",
-					opt, (int)(p - tok), tok, tok);
-		} else {
-			r = parse_triple(tok, (size_t)(p - tok), opt, &e, d);
+					"%s: bad extent \"%.2s\": expected %.2sINNER:OUTER:COUNT",
+					opt, prefix, prefix);
 		}
+		r = split(&w, opt, res != NULL, d);
+		if (r == 0 && (which & IDMAP_UID))
+			r = add_extent(&w, IDMAP_UID, res, opt, uid, d);
+		if (r == 0 && (which & IDMAP_GID))
+			r = add_extent(&w, IDMAP_GID, res, opt, gid, d);
 		if (r < 0)
 			return r;
-		if (which & IDMAP_UID) {
-			r = append(uid, &e, opt, "uid", d);
-			if (r < 0)
-				return r;
-		}
-		if (which & IDMAP_GID) {
-			r = append(gid, &e, opt, "gid", d);
-			if (r < 0)
-				return r;
-		}
 		any = true;
 
 		while (is_blank(*p))
@@ -174,13 +462,22 @@ int idmap_parse_list(const char *value, const char *opt,
 		     enum idmap_which which, struct idmap_map *map,
 		     struct diag *d)
 {
-	return parse_extents(value, opt, false, which, map, map, d);
+	return idmap_parse(value, opt, IDMAP_SYNTAX_LIST, which, map, map,
+			   NULL, d);
 }
 
 int idmap_parse_ul(const char *value, const char *opt, struct idmap_map *uid,
 		   struct idmap_map *gid, struct diag *d)
 {
-	return parse_extents(value, opt, true, IDMAP_BOTH, uid, gid, d);
+	return idmap_parse(value, opt, IDMAP_SYNTAX_UL, IDMAP_BOTH, uid, gid,
+			   NULL, d);
+}
+
+void idmap_set_identity(struct idmap_map *map)
+{
+	map->ext[0] = (struct idmap_extent){ 0, 0, IDMAP_ID_LIMIT };
+	map->n = 1;
+	map->identity = true;
 }
 
 int idmap_parse_kernel_line(const char *line, struct idmap_map *map,
@@ -208,17 +505,10 @@ int idmap_parse_kernel_line(const char *line, struct idmap_map *map,
 		return diag_fail(d, EINVAL,
 			"cannot read the kernel's map line \"%s\"", line);
 	e = (struct idmap_extent){ v[0], v[1], v[2] };
-	if (e.count == 0 || e.count > IDMAP_ID_LIMIT - e.inner ||
-	    e.count > IDMAP_ID_LIMIT - e.outer)
+	if (e.count == 0 || past_limit(&e))
 		return diag_fail(d, ERANGE, "the kernel's map line \"%s\" is out of range",
 				 line);
 	return append(map, &e, "kernel map", "", d);
-}
-
-static bool overlaps(uint64_t a, uint64_t b, uint64_t count_a,
-		     uint64_t count_b)
-{
-	return a < b + count_b && b < a + count_a;
 }
 
 int idmap_validate(const struct idmap_map *map, const char *name,
@@ -239,21 +529,15 @@ int idmap_validate(const struct idmap_map *map, const char *name,
 			return diag_fail(d, EINVAL,
 				"%s map: extent \"%" PRIu32 ":%" PRIu32 ":%" PRIu32 "\": COUNT must be at least 1",
 				name, a->inner, a->outer, a->count);
-		if (a->count > IDMAP_ID_LIMIT - a->inner ||
-		    a->count > IDMAP_ID_LIMIT - a->outer)
+		if (past_limit(a))
 			return diag_fail(d, ERANGE,
 				"%s map: extent \"%" PRIu32 ":%" PRIu32 ":%" PRIu32 "\" runs past id 4294967294 (the kernel reserves (uid_t)-1)",
 				name, a->inner, a->outer, a->count);
 		for (size_t j = i + 1; j < map->n; j++) {
 			const struct idmap_extent *b = &map->ext[j];
-			const char *side;
+			const char *side = overlap_side(a, b);
 
-			if (overlaps(a->inner, b->inner, a->count, b->count))
-				side = "INNER (on-disk)";
-			else if (overlaps(a->outer, b->outer, a->count,
-					  b->count))
-				side = "OUTER (seen)";
-			else
+			if (!side)
 				continue;
 			return diag_fail(d, EINVAL,
 				"%s map: extents \"%" PRIu32 ":%" PRIu32 ":%" PRIu32 "\" and \"%" PRIu32 ":%" PRIu32 ":%" PRIu32 "\" overlap on the %s side; each id may be mapped only once",

@@ -37,6 +37,45 @@ enum idmap_which {
 struct idmap_map {
 	size_t n;
 	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
+	/* The extents as the user wrote them, comma-separated: kept for the
+	 * utab record and --show when a name stands in them (@named), so
+	 * that what is shown reads as what was written; @spec_truncated
+	 * when they did not fit. */
+	char spec[IDMAP_MAX_TEXT + 1];
+	bool named;
+	bool spec_truncated;
+	/* The side was not given and maps every id to itself. */
+	bool identity;
+};
+
+/* A subordinate id range, as /etc/subuid and /etc/subgid list them. */
+struct idmap_range {
+	uint32_t start;
+	uint32_t count;
+};
+
+/*
+ * What turns names into numbers.  The parser calls it and stays pure;
+ * names.c answers through NSS and libsubid, tests answer from tables.
+ */
+struct idmap_resolver {
+	/* A user (@side IDMAP_UID) or group (IDMAP_GID) name -> its id:
+	 * 0, -ENOENT when there is no such name, or another -errno. */
+	int (*id)(void *ctx, enum idmap_which side, const char *name,
+		  uint32_t *id);
+	/* The subordinate uid (or gid) ranges of user @owner, in the order
+	 * listed: their number (0 for none), or -errno.  At most @max. */
+	int (*subid)(void *ctx, enum idmap_which side, const char *owner,
+		     struct idmap_range *ranges, size_t max);
+	/* For messages: where @subid looks. */
+	const char *(*subid_source)(void *ctx, enum idmap_which side);
+	void *ctx;
+};
+
+/* The two syntaxes of an extent list. */
+enum idmap_syntax {
+	IDMAP_SYNTAX_LIST,	/* containerd: INNER:OUTER:COUNT[,...] */
+	IDMAP_SYNTAX_UL,	/* util-linux: [u:|g:|b:]INNER:OUTER:COUNT[ ...] */
 };
 
 
@@ -45,6 +84,23 @@ struct idmap_map {
  * [s, s+len).  Returns 0 or -EINVAL/-ERANGE.
  */
 int idmap_parse_u32(const char *s, size_t len, uint32_t *out);
+
+/*
+ * Parse @value in syntax @syn into @uid and/or @gid (@which: the maps that
+ * an extent without a u:/g:/b: prefix feeds).  With a resolver, INNER and
+ * OUTER may be user names (uid map) or group names (gid map), and an
+ * extent may be "subid:NAME[:COUNT]": NAME's subordinate ranges, mapped
+ * from on-disk id 0 up.  A string of digits is always a number; a name
+ * starts with a letter or '_'.  Rules that involve a name are checked as
+ * the name is resolved, so that the message names it.
+ */
+int idmap_parse(const char *value, const char *opt, enum idmap_syntax syn,
+		enum idmap_which which, struct idmap_map *uid,
+		struct idmap_map *gid, const struct idmap_resolver *res,
+		struct diag *d);
+
+/* Fill an empty map with the identity, 0:0:4294967295. */
+void idmap_set_identity(struct idmap_map *map);
 
 /*
  * containerd syntax: "INNER:OUTER:COUNT" extents separated by commas or

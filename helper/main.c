@@ -18,6 +18,7 @@
 #include <sys/capability.h>
 
 #include "cleanup.h"
+#include "names.h"
 #include "options.h"
 #include "run.h"
 #include "show.h"
@@ -42,7 +43,13 @@ static void usage(FILE *out)
 "Mapping options (-o):\n"
 "  uidmap=INNER:OUTER:COUNT[,...]  uid extents, containerd's order; quote a\n"
 "                                  list with commas: uidmap=\"0:1000:1,1:2000:9\"\n"
-"  gidmap=INNER:OUTER:COUNT[,...]  gid extents; both maps are required\n"
+"  gidmap=INNER:OUTER:COUNT[,...]  gid extents; one map is enough, the other\n"
+"                                  side then maps every id to itself\n"
+"  INNER, OUTER may be names: a user in a uid map, a group in a gid map:\n"
+"                                  uidmap=bob:alice:1,gidmap=bob:staff:1\n"
+"  uidmap=subid:NAME[:COUNT], gidmap=..., idmap=subid:NAME[:COUNT]\n"
+"                                  NAME's ranges in /etc/subuid, /etc/subgid,\n"
+"                                  from on-disk id 0 up: idmap=subid:bob\n"
 "  idmap=[u:|g:|b:]INNER:OUTER:COUNT[ ...]\n"
 "                                  util-linux X-mount.idmap syntax; no prefix\n"
 "                                  or b: feeds both maps\n"
@@ -181,6 +188,14 @@ static void print_map(const char *name, const struct idmap_map *map)
 {
 	char line[128];
 
+	if (map->identity) {
+		printf("  %s: identity, no %s map given: every %s appears as itself\n",
+		       name, name, name);
+		return;
+	}
+	if (map->named)
+		printf("  %s map as written: %s%s\n", name, map->spec,
+		       map->spec_truncated ? "..." : "");
 	for (size_t i = 0; i < map->n; i++) {
 		idmap_describe(&map->ext[i], line, sizeof(line));
 		printf("  %s: %s\n", name, line);
@@ -209,9 +224,12 @@ static int run(const struct config *cfg)
 {
 	struct idmap_request req;
 	struct diag d = { "" };
+	struct names names;
 	int rc;
 
+	names_init(&names);
 	options_init(&req);
+	req.resolver = &names.resolver;
 	rc = run_prepare(&cfg->run, &req, &d);
 	if (rc == 0 && cfg->verbose)
 		print_plan(&cfg->run, &req);
@@ -220,6 +238,7 @@ static int run(const struct config *cfg)
 	if (rc)
 		fprintf(stderr, "mount.idmap: %s\n", d.msg);
 	options_free(&req);
+	names_close(&names);
 	return rc;
 }
 

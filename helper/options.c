@@ -254,15 +254,18 @@ static int apply_value(struct idmap_request *req, enum option_kind kind,
 {
 	switch (kind) {
 	case OPT_UIDMAP:
-		return idmap_parse_list(value, opt, IDMAP_UID, &req->uid, d);
+		return idmap_parse(value, opt, IDMAP_SYNTAX_LIST, IDMAP_UID,
+				   &req->uid, &req->uid, req->resolver, d);
 	case OPT_GIDMAP:
-		return idmap_parse_list(value, opt, IDMAP_GID, &req->gid, d);
+		return idmap_parse(value, opt, IDMAP_SYNTAX_LIST, IDMAP_GID,
+				   &req->gid, &req->gid, req->resolver, d);
 	case OPT_USERNS:
 		return set_userns(req, opt, value, d);
 	case OPT_IDMAP:
 		if (value[0] == '/')
 			return set_userns(req, opt, value, d);
-		return idmap_parse_ul(value, opt, &req->uid, &req->gid, d);
+		return idmap_parse(value, opt, IDMAP_SYNTAX_UL, IDMAP_BOTH,
+				   &req->uid, &req->gid, req->resolver, d);
 	default:
 		return 0;
 	}
@@ -488,6 +491,7 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 		goto out;
 
 	options_init(&fst);
+	fst.resolver = req->resolver;
 	r = parse(&fst, mnt_fs_get_options(fs), true, d);
 	if (r == 0) {
 		/* argv wins, option by option; a user namespace in argv
@@ -516,13 +520,20 @@ static int append_map(char **optstr, const char *prefix, const char *name,
 		      const struct idmap_map *map)
 {
 	char text[IDMAP_MAX_EXTENTS * 34 + 3], key[64];
-	bool quote = map->n > 1;
+	bool spec = map->named && !map->spec_truncated;
+	bool quote;
 	int len;
 
+	if (map->identity)
+		return 0;
 	text[0] = '"';
-	len = idmap_format_option(map, text + 1, sizeof(text) - 2);
+	if (spec)
+		len = snprintf(text + 1, sizeof(text) - 2, "%s", map->spec);
+	else
+		len = idmap_format_option(map, text + 1, sizeof(text) - 2);
 	if (len < 0)
 		return len;
+	quote = spec ? strchr(map->spec, ',') != NULL : map->n > 1;
 	if (quote)
 		memcpy(text + 1 + len, "\"", 2);
 	snprintf(key, sizeof(key), "%s%s", prefix, name);
@@ -547,6 +558,16 @@ char *options_format(const struct idmap_request *req, const char *prefix)
 		return NULL;
 	}
 	return optstr;
+}
+
+void options_fill_identity(struct idmap_request *req)
+{
+	if (req->userns || (!req->uid.n && !req->gid.n))
+		return;
+	if (!req->uid.n)
+		idmap_set_identity(&req->uid);
+	if (!req->gid.n)
+		idmap_set_identity(&req->gid);
 }
 
 int options_check(const struct idmap_request *req, struct diag *d)

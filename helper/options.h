@@ -33,6 +33,9 @@ struct idmap_request {
 	struct fs_param *params;
 	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
+	/* Turns user, group and subid: names into numbers; NULL: numbers
+	 * only. */
+	const struct idmap_resolver *resolver;
 };
 
 /* How options_classify() sees one option name. */
@@ -81,6 +84,10 @@ int options_from_fstab(struct idmap_request *req, const char *source,
  * "PREFIXuserns=PATH".  Returns a malloc'ed string, or NULL on ENOMEM.
  */
 char *options_format(const struct idmap_request *req, const char *prefix);
+
+/* One map is enough: a side that was not given maps every id to itself.
+ * Call once every source of options is parsed. */
+void options_fill_identity(struct idmap_request *req);
 
 /* Cross-option rules, once every source is parsed. */
 int options_check(const struct idmap_request *req, struct diag *d);

@@ -154,6 +154,7 @@ int remount_check_mapping(const struct remount_target *t,
 	if (req->userns || (!req->uid.n && !req->gid.n))
 		return 0;
 	options_init(&have);
+	have.resolver = req->resolver;
 	/* Unknown (before Linux 6.15, without a utab record) passes. */
 	if (show_read(t->path, &have, &ignored) == 0 && !have.userns &&
 	    !(idmap_same(&req->uid, &have.uid) &&

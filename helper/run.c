@@ -77,6 +77,7 @@ int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 		if (r < 0)
 			return exit_code(r, EXIT_USAGE);
 	}
+	options_fill_identity(req);
 	r = options_check(req, d);
 	return r < 0 ? EXIT_USAGE : 0;
 }

@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "mountapi.h"
+#include "names.h"
 #include "show.h"
 
 /* statmount() as of Linux 6.15; Debian 12's headers predate it. */
@@ -158,11 +159,35 @@ static int from_utab(const char *path, struct idmap_request *req,
 		r = diag_fail(d, EINVAL, "\"%s\" is not a mount point", path);
 	}
 	mnt_unref_table(tb);
+	options_fill_identity(req);
 	if (r == 0 && !options_have_mapping(req))
 		r = diag_fail(d, ENODATA,
 			"\"%s\" is idmapped, but this kernel (older than 6.15) cannot tell its mapping, and utab has no record of it",
 			path);
 	return r;
+}
+
+/*
+ * The kernel tells numbers.  A utab record of the same maps that names
+ * users, subordinate ranges or leaves a side out reads as the fstab line
+ * did: show that instead.
+ */
+static void prefer_record(const char *path, struct idmap_request *req)
+{
+	struct idmap_request rec;
+	struct diag ignored;
+
+	options_init(&rec);
+	rec.resolver = req->resolver;
+	rec.sloppy = true;
+	if (from_utab(path, &rec, &ignored) == 0 && !rec.userns &&
+	    (rec.uid.named || rec.gid.named || rec.uid.identity ||
+	     rec.gid.identity) &&
+	    idmap_same(&rec.uid, &req->uid) && idmap_same(&rec.gid, &req->gid)) {
+		req->uid = rec.uid;
+		req->gid = rec.gid;
+	}
+	options_free(&rec);
 }
 
 int show_read(const char *path, struct idmap_request *req, struct diag *d)
@@ -171,7 +196,9 @@ int show_read(const char *path, struct idmap_request *req, struct diag *d)
 
 	req->sloppy = true;	/* a utab record may carry other options */
 	r = from_kernel(path, req, d);
-	if (r == 0)
+	if (r == 1)
+		prefer_record(path, req);
+	else if (r == 0)
 		r = from_utab(path, req, d);
 	return r < 0 ? r : 0;
 }
@@ -179,15 +206,19 @@ int show_read(const char *path, struct idmap_request *req, struct diag *d)
 int show_mount(const char *path, char **text, struct diag *d)
 {
 	struct idmap_request req;
+	struct names names;
 	int r;
 
+	names_init(&names);
 	options_init(&req);
+	req.resolver = &names.resolver;
 	r = show_read(path, &req, d);
 	if (r == 0) {
 		*text = options_format(&req, "");
 		r = *text ? 0 : diag_fail(d, ENOMEM, "out of memory");
 	}
 	options_free(&req);
+	names_close(&names);
 	return r;
 }
 

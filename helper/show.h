@@ -6,9 +6,11 @@
 #include "diag.h"
 #include "options.h"
 
-/* The mapping of the mount at @path, into @req (options_init()ed): the maps
- * (from the kernel, or a utab record), or a user namespace path (a utab
- * record).  -ENODATA when @path is not an idmapped mount. */
+/* The mapping of the mount at @path, into @req (options_init()ed, with the
+ * resolver that names in a utab record need): the maps (from the kernel,
+ * or a utab record; the record's when it says the same with names), or a
+ * user namespace path (a utab record).  -ENODATA when @path is not an
+ * idmapped mount. */
 int show_read(const char *path, struct idmap_request *req, struct diag *d);
 
 /* The mapping of the mount at @path as options ("uidmap=...,gidmap=...",

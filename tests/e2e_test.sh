@@ -727,7 +727,7 @@ expect_exit 0 mount -f -t idmap -o "$MAP1000" "$W/tmpfs" "$W/mnt"
 assert_not_mounted "$W/mnt"
 assert_no_helper_procs
 # -f checks the options and the source.
-expect_rejected 'no gid map' "$HELPER" -f "$W/ext4" "$W/mnt" -o uidmap=0:0:1
+expect_rejected 'COUNT must be at least 1' "$HELPER" -f "$W/ext4" "$W/mnt" -o uidmap=0:0:0
 expect_mount_failed 'does not support idmapped mounts' "$W/mnt" \
 	"$HELPER" -f /proc "$W/mnt" -o "$MAP1000"
 EOS
@@ -835,8 +835,11 @@ bad_nondecimal_head() {
 bad_nondecimal_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_rejected 'INNER "a".*not a plain decimal' \
-	mount -t idmap -o uidmap=a:0:1,gidmap=0:0:1 "$W/ext4" "$W/mnt"
+expect_rejected 'INNER "1a".*not a plain decimal number from 0 to 4294967295, nor a name' \
+	mount -t idmap -o uidmap=1a:0:1,gidmap=0:0:1 "$W/ext4" "$W/mnt"
+# A name starts with a letter or "_": "-1" stays a bad number.
+expect_rejected 'OUTER "-1".*not a plain decimal' \
+	mount -t idmap -o uidmap=0:-1:1,gidmap=0:0:1 "$W/ext4" "$W/mnt"
 expect_rejected 'OUTER "0x10".*not a plain decimal' \
 	mount -t idmap -o uidmap=0:0:1,gidmap=0:0x10:1 "$W/tmpfs" "$W/mnt"
 EOS
@@ -1011,29 +1014,48 @@ assert_no_helper_procs
 EOS
 }
 
-atf_test_case bad_missing_gidmap
-bad_missing_gidmap_head() {
-	e2e_head "a uid map without a gid map is rejected, suggesting idmap=b:"
+atf_test_case one_map_uid
+one_map_uid_head() {
+	e2e_head "only a uid map: the gids stay as they are"
 }
-bad_missing_gidmap_body() {
+one_map_uid_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_rejected 'no gid map.*idmap=b:' \
-	mount -t idmap -o uidmap=0:100000:65536 "$W/ext4" "$W/mnt"
-expect_rejected 'no gid map.*idmap=b:' \
-	mount -t idmap -o idmap=u:0:100000:65536 "$W/ext4" "$W/mnt"
+expect_exit 0 mount -t idmap -o uidmap=1000:0:1 "$W/ext4" "$W/mnt"
+assert_idmapped "$W/mnt"
+assert_owner "$W/mnt/u1000" 0 1000
+assert_owner "$W/mnt/root" 65534 0
+assert_owner "$W/mnt/u100000" 65534 100000
+# The record keeps only what was given: mounting it again means the same.
+findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" | grep -q 'x-idmap.uidmap=1000:0:1' ||
+	fail "no utab record of the uid map"
+! findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" | grep -q 'gidmap' ||
+	fail "utab records a gid map that was not given"
+umount "$W/mnt"
+expect_exit 0 mount -t idmap -o idmap=u:1000:0:1 "$W/ext4" "$W/mnt"
+assert_owner "$W/mnt/u1000" 0 1000
+umount "$W/mnt"
+assert_no_helper_procs
 EOS
 }
 
-atf_test_case bad_missing_uidmap
-bad_missing_uidmap_head() {
-	e2e_head "a gid map without a uid map is rejected"
+atf_test_case one_map_gid
+one_map_gid_head() {
+	e2e_head "only a gid map remaps one group and leaves every owner as it is"
 }
-bad_missing_uidmap_body() {
+one_map_gid_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_rejected 'no uid map.*uidmap=' \
-	mount -t idmap -o gidmap=0:100000:65536 "$W/ext4" "$W/mnt"
+expect_exit 0 mount -v -t idmap -o gidmap=1000:20:1 "$W/ext4" "$W/mnt"
+expect_out 'uid: identity, no uid map given'
+assert_owner "$W/mnt/u1000" 1000 20
+# --show prints what was given, which mounts the same again.
+expect_exit 0 "$HELPER" --show "$W/mnt"
+[ "$(cat "$OUT")" = 'gidmap=1000:20:1' ] || fail "--show prints $(cat "$OUT")"
+assert_owner "$W/mnt/root" 0 65534
+assert_owner "$W/mnt/u100000" 100000 65534
+umount "$W/mnt"
+assert_no_helper_procs
 EOS
 }
 
@@ -1094,10 +1116,12 @@ expect_rejected 'unbalanced quote' \
 expect_rejected 'unbalanced quote' \
 	"$HELPER" "$W/ext4" "$W/mnt" -o 'uidmap=0:100:1,gidmap=0:100:1"'
 # mount(8)'s libmount drops an option whose quote never closes before it
-# runs the helper, so only the missing map can be reported; the mount is
-# still refused.
-expect_rejected 'no uid map' \
-	mount -t idmap -o 'gidmap=0:100:1,uidmap="0:100:1' "$W/ext4" "$W/mnt"
+# runs the helper: the helper sees only the gid map, and one map is
+# enough, so the uids stay as they are.  -v shows it (README: Mapping).
+expect_exit 0 mount -v -t idmap -o 'gidmap=1000:100:1,uidmap="0:100:1' "$W/ext4" "$W/mnt"
+expect_out 'uid: identity, no uid map given'
+assert_owner "$W/mnt/u1000" 1000 100
+umount "$W/mnt"
 EOS
 }
 
@@ -1363,8 +1387,8 @@ atf_init_test_cases() {
 	atf_add_test_case bad_overlap_outer
 	atf_add_test_case bad_341_extents
 	atf_add_test_case ok_340_extents
-	atf_add_test_case bad_missing_gidmap
-	atf_add_test_case bad_missing_uidmap
+	atf_add_test_case one_map_uid
+	atf_add_test_case one_map_gid
 	atf_add_test_case bad_maps_and_userns
 	atf_add_test_case bad_no_mapping
 	atf_add_test_case bad_empty_extent

@@ -105,6 +105,16 @@ mkdir -p /run/systemd/system /run/systemd/journald.conf.d
 cp "$T"/units/* /run/systemd/system/
 printf '[Journal]\nStorage=volatile\n' \
 	>/run/systemd/journald.conf.d/volatile.conf
+# Users, groups and subordinate ids of the case (etc-add/FILE is appended
+# to /etc/FILE), in an overlay of /etc that lives in the work directory.
+if [ -d "$T/etc-add" ]; then
+	mkdir "$T/etc-upper" "$T/etc-work"
+	mount -t overlay overlay \
+		-o "lowerdir=/etc,upperdir=$T/etc-upper,workdir=$T/etc-work" /etc
+	for f in "$T"/etc-add/*; do
+		cat "$f" >>"/etc/${f##*/}"
+	done
+fi
 mount --bind "$T/fstab" /etc/fstab
 
 # The rest of the host only read-only.  A bind remount changes this
@@ -467,9 +477,52 @@ automount_cleanup() {
 	sysd_kill
 }
 
+atf_test_case names cleanup
+names_head() {
+	atf_set descr "a unit whose map names a user's subordinate ranges (idmap=subid:NAME) and an fstab line with user names"
+	atf_set require.user root
+	atf_set require.progs "unshare nsenter timeout systemctl"
+	atf_set timeout 90
+}
+names_body() {
+	mkdir -p units etc-add
+	# tidmap's ranges give the map of every example: on-disk 0-65535 seen
+	# as 100000-165535.
+	echo 'tidmap:x:1500:1500::/nonexistent:/usr/sbin/nologin' >etc-add/passwd
+	echo 'tidmap:x:1500:' >etc-add/group
+	echo 'tidmap:100000:65536' >etc-add/subuid
+	echo 'tidmap:100000:65536' >etc-add/subgid
+	cat >units/srv-named.mount <<'EOF'
+[Mount]
+What=/srv/data
+Where=/srv/named
+Type=idmap
+Options=idmap=subid:tidmap
+EOF
+	echo '/srv/data /srv/byname idmap X-idmap.uidmap=subid:tidmap,X-idmap.gidmap=subid:tidmap 0 0' >fstab
+	sysd_boot idmap-n.target srv-named.mount srv-byname.mount
+
+	for u in srv-named srv-byname; do
+		assert_state "$u.mount" active
+		assert_idmapped "/srv/${u#srv-}"
+	done
+	sysd findmnt --mtab -n -o OPTIONS --mountpoint /srv/named |
+		grep -q 'x-idmap.uidmap=subid:tidmap' ||
+		sysd_fail "utab does not keep subid:tidmap"
+	sysd systemctl stop srv-named.mount srv-byname.mount ||
+		sysd_fail "systemctl stop failed"
+	assert_unmounted /srv/named
+	assert_unmounted /srv/byname
+	sysd_stop
+}
+names_cleanup() {
+	sysd_kill
+}
+
 atf_init_test_cases() {
 	atf_add_test_case fstab_and_unit
 	atf_add_test_case bad_mapping
 	atf_add_test_case verify
 	atf_add_test_case automount
+	atf_add_test_case names
 }

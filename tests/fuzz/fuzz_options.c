@@ -4,11 +4,14 @@
  * libmount iteration -> extent parsing -> validation -> map formatting.
  *
  * The first byte picks the entry point (the option string, a bare
- * uidmap= value, or a bare util-linux idmap= value); the rest is the text.
+ * uidmap= value, or a bare util-linux idmap= value), -s, whether names
+ * resolve (through a made-up, deterministic table) and whether a missing
+ * map becomes the identity; the rest is the text.
  * On success it checks the invariants: every map is valid, formats under
  * a page, and parses back to the same extents, and the option text that
  * utab and --show print parses back to the same request.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                        \
 		}                                                       \
 	} while (0)
+
+/* Names resolve to a hash of themselves; names starting with 'x' are
+ * unknown, and subordinate ranges are one to three, from the hash. */
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static int fuzz_id(void *ctx, enum idmap_which side, const char *name,
+		   uint32_t *id)
+{
+	(void)ctx;
+	if (name[0] == 'x')
+		return -ENOENT;
+	*id = (hash(name) + (uint32_t)side) % 70000;
+	return 0;
+}
+
+static int fuzz_subid(void *ctx, enum idmap_which side, const char *owner,
+		      struct idmap_range *r, size_t max)
+{
+	uint32_t h = hash(owner) + (uint32_t)side;
+	size_t n = h % 4;
+
+	(void)ctx;
+	for (size_t i = 0; i < n && i < max; i++)
+		r[i] = (struct idmap_range){ 100000 + (uint32_t)i * 200000 + h % 1000,
+					     1 + (h >> 8) % 65536 };
+	return (int)n;
+}
+
+static const char *fuzz_source(void *ctx, enum idmap_which side)
+{
+	(void)ctx;
+	return side == IDMAP_UID ? "/etc/subuid" : "/etc/subgid";
+}
+
+static const struct idmap_resolver fuzz_names = {
+	.id = fuzz_id,
+	.subid = fuzz_subid,
+	.subid_source = fuzz_source,
+};
 
 static bool same_map(const struct idmap_map *a, const struct idmap_map *b)
 {
@@ -78,7 +127,9 @@ static void check_request(const struct idmap_request *req)
 	text = options_format(req, "");
 	require(text);
 	options_init(&back);
+	back.resolver = req->resolver;
 	require(options_parse(&back, text, &d) == 0);
+	options_fill_identity(&back);
 	require(options_check(&back, &d) == 0);
 	require(same_map(&req->uid, &back.uid));
 	require(same_map(&req->gid, &back.gid));
@@ -101,6 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	options_init(&req);
 	req.sloppy = data[0] & 0x10;
+	if (data[0] & 0x20)
+		req.resolver = &fuzz_names;
 	switch (data[0] % 3) {
 	case 0:
 		r = options_parse(&req, text, &d);
@@ -117,6 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every failure explains itself. */
 	if (r < 0)
 		require(d.msg[0] != '\0');
+	if (r == 0 && (data[0] & 0x40))
+		options_fill_identity(&req);
 	if (r == 0 && options_check(&req, &d) == 0)
 		check_request(&req);
 	options_free(&req);
