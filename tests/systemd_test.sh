@@ -243,7 +243,7 @@ sysd_kill() {
 		wait "$upid" 2>/dev/null
 	fi
 	n=0
-	while [ -n "$(sysd_left)" ] && [ "$n" -lt 100 ]; do
+	while [ -n "$(sysd_left)" ] && [ "$n" -lt 300 ]; do
 		n=$((n + 1))
 		sleep 0.1
 	done
