@@ -3,7 +3,9 @@
  * open_tree(OPEN_TREE_CLONE), or fsopen() -> fsconfig() -> fsmount(), then
  * mount_setattr(MOUNT_ATTR_IDMAP | attrs) -> move_mount().  The tree stays
  * detached until the last step, so a failure anywhere leaves nothing
- * behind: closing the fd frees it.
+ * behind: closing the fd frees it.  SRC and DIR are each resolved once,
+ * into an O_PATH fd, and every later step works from that fd.  Why a step
+ * failed is explain.c's business.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libmount.h>
-
 #include "attach.h"
 #include "cleanup.h"
+#include "explain.h"
 #include "mountapi.h"
 
 #ifdef MOUNT_IDMAP_TEST_HOOKS
@@ -29,199 +30,48 @@ int (*attach_test_fault)(enum attach_step step);
 #define FAULT(step, call) (call)
 #endif
 
-#define KERNEL_TOO_OLD \
-	"the kernel lacks the new mount API (idmapped mounts need Linux 5.12 or later)"
-
-/*
- * What mount holds @path: its filesystem type and whether it is already
- * idmapped.  Used only to explain a failure, so it may fail quietly.
- */
-static void describe_source(const char *path, char *fstype, size_t size,
-			    bool *idmapped)
+/* A failure @r that only says SRC does not exist is none with nofail, as
+ * mount(8) treats a missing device. */
+static int unless_nofail(const struct attach_plan *p, int r)
 {
-	struct statx stx;
-	struct libmnt_table *tb;
-	struct libmnt_iter *it;
-	struct libmnt_fs *fs;
-
-	snprintf(fstype, size, "the filesystem");
-	*idmapped = false;
-	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0 ||
-	    !(stx.stx_mask & STATX_MNT_ID))
-		return;
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	while (tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
-		if ((uint64_t)mnt_fs_get_id(fs) != stx.stx_mnt_id)
-			continue;
-		if (mnt_fs_get_fstype(fs))
-			snprintf(fstype, size, "%s", mnt_fs_get_fstype(fs));
-		*idmapped = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-						  "idmapped", NULL, NULL) == 0;
-		break;
-	}
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
+	return p->nofail && (r == -ENOENT || r == -ENOTDIR) ?
+		ATTACH_NO_SOURCE : r;
 }
 
-static int clone_failed(const struct attach_plan *p, int err, struct diag *d)
+/* SRC, followed as mount --bind follows it. */
+static int open_source(const struct attach_plan *p, struct diag *d)
 {
-	switch (err) {
-	case ENOSYS:
-		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
-	case ENOENT:
-		return diag_fail(d, err, "source \"%s\" does not exist",
-				 p->source);
-	default:
-		return diag_fail(d, err, "cannot clone source \"%s\": %s",
-				 p->source, strerror(err));
-	}
+	int fd = open(p->source, O_PATH | O_CLOEXEC);
+
+	return fd >= 0 ? fd : explain_clone(p, errno, d);
 }
 
-/* Can the mount at @path, alone, take this idmap?  Tried on a throwaway
- * clone, so nothing changes. */
-static bool can_idmap(const char *path, struct mount_attr *attr)
+/* DIR, not followed: a mount point swapped for a symlink after mount(8)
+ * looked at it must not redirect the mount, and move_mount() would mount
+ * a file on the symlink itself.  The object checked is the one used. */
+static int open_target(const struct attach_plan *p, struct diag *d)
 {
-	_cleanup_close_ int fd = open_tree(AT_FDCWD, path,
-					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	_cleanup_close_ int fd = open(p->target,
+				      O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 
-	return fd >= 0 &&
-	       mount_setattr(fd, "", AT_EMPTY_PATH, attr, sizeof(*attr)) == 0;
+	if (fd < 0)
+		return explain_target(errno, d);
+	if (fstat(fd, &st) < 0)
+		return explain_target(errno, d);
+	if (S_ISLNK(st.st_mode))
+		return diag_fail(d, ELOOP,
+			"mount point is a symlink, which mount.idmap does not follow: give the directory or file it points to");
+	return take_fd(&fd);
 }
 
-/*
- * rbind failed with EINVAL: find the first mount below @src that refuses
- * the idmap, so that the message can name it.  Error path only.
- */
-static bool find_refusing_submount(const char *src, struct mount_attr *attr,
-				   char *path, size_t size, char *fstype,
-				   size_t tsize)
+/* -t idmap.FSTYPE: a filesystem context with every option set.  The kernel
+ * parses each option here, but nothing touches the device yet. */
+static int fs_configure(const struct attach_plan *p, struct diag *d)
 {
-	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
-	struct libmnt_fs *fs;
-	char *real = realpath(src, NULL);
-	size_t len = real ? strlen(real) : 0;
-	bool found = false;
+	_cleanup_close_ int fsfd = FAULT(ATTACH_FSOPEN,
+					 fsopen(p->fstype, FSOPEN_CLOEXEC));
 
-	while (real && tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *t = mnt_fs_get_target(fs);
-
-		if (!t || strncmp(t, real, len) != 0 ||
-		    (t[len] != '/' && !(len == 1 && t[1])))
-			continue;
-		if (!can_idmap(t, attr)) {
-			snprintf(path, size, "%s", t);
-			snprintf(fstype, tsize, "%s",
-				 mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?");
-			found = true;
-			break;
-		}
-	}
-	free(real);
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	return found;
-}
-
-static int setattr_failed(const struct attach_plan *p, int err,
-			  struct mount_attr *attr, struct diag *d)
-{
-	char fstype[64], sub[512];
-	bool idmapped;
-
-	switch (err) {
-	case ENOSYS:
-		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
-	case EINVAL:
-		if (p->fstype)
-			return diag_fail(d, err,
-				"%s does not support idmapped mounts", p->fstype);
-		if (p->recursive &&
-		    find_refusing_submount(p->source, attr, sub, sizeof(sub),
-					   fstype, sizeof(fstype)))
-			return diag_fail(d, err,
-				"rbind: the submount \"%s\" (%s) does not support idmapped mounts; bind without rbind, or unmount it",
-				sub, fstype);
-		describe_source(p->source, fstype, sizeof(fstype), &idmapped);
-		return diag_fail(d, err,
-				 "%s at \"%s\" does not support idmapped mounts",
-				 fstype, p->source);
-	case EPERM:
-		return diag_fail(d, err,
-				 "not permitted to idmap \"%s\" with this user namespace",
-				 p->source);
-	default:
-		return diag_fail(d, err, "cannot idmap \"%s\": %s", p->source,
-				 strerror(err));
-	}
-}
-
-/*
- * The kernel will not idmap a mount that is already idmapped.  Since Linux
- * 6.15, open_tree_attr() can clone such a mount with a new idmap, which
- * replaces the old one: the new map is relative to the on-disk ids.
- */
-static int reidmap(const struct attach_plan *p, struct mount_attr *attr,
-		   struct diag *d)
-{
-	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
-	int fd;
-
-	fd = FAULT(ATTACH_OPEN_TREE_ATTR,
-		   open_tree_attr(AT_FDCWD, p->source,
-				  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec,
-				  attr, sizeof(*attr)));
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOSYS)
-		return diag_fail(d, EPERM,
-			"source \"%s\" is already an idmapped mount: giving it a new idmap needs open_tree_attr() (Linux 6.15 or later); on this kernel, idmap the underlying directory instead",
-			p->source);
-	return setattr_failed(p, errno, attr, d);
-}
-
-/* Collect what the filesystem said about its failure (the messages that the
- * kernel queues on the fsopen() fd), as "; "-separated text. */
-static void fs_messages(int fsfd, char *buf, size_t size)
-{
-	char line[512];
-	size_t off = 0;
-	ssize_t n;
-
-	buf[0] = '\0';
-	while ((n = read(fsfd, line, sizeof(line) - 1)) > 0 && off < size) {
-		int w;
-
-		line[n] = '\0';
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		/* "e ", "w " and "i " prefixes: error, warning, info. */
-		w = snprintf(buf + off, size - off, "%s%s", off ? "; " : "",
-			     n > 2 && line[1] == ' ' ? line + 2 : line);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-}
-
-static int fs_failed(const struct attach_plan *p, int fsfd, const char *what,
-		     int err, struct diag *d)
-{
-	char msg[512];
-
-	fs_messages(fsfd, msg, sizeof(msg));
-	return diag_fail(d, err, "%s: %s%s%s", p->fstype, what,
-			 msg[0] ? ": " : "", msg[0] ? msg : strerror(err));
-}
-
-/* -t idmap.FSTYPE: a new filesystem, detached, never visible unidmapped. */
-static int new_filesystem(const struct attach_plan *p, struct diag *d)
-{
-	_cleanup_close_ int fsfd = -1;
-	int mnt;
-
-	fsfd = FAULT(ATTACH_FSOPEN, fsopen(p->fstype, FSOPEN_CLOEXEC));
 	if (fsfd < 0) {
 		if (errno == ENODEV)
 			return diag_fail(d, errno,
@@ -233,10 +83,10 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 	}
 	if (FAULT(ATTACH_FSCONFIG, fsconfig(fsfd, FSCONFIG_SET_STRING,
 					    "source", p->source, 0)) < 0)
-		return fs_failed(p, fsfd, "source rejected", errno, d);
+		return explain_fs(p, fsfd, "source rejected", errno, d);
 	if ((p->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fsconfig(fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
-		return fs_failed(p, fsfd, "option \"ro\" rejected", errno, d);
+		return explain_fs(p, fsfd, "option \"ro\" rejected", errno, d);
 	for (size_t i = 0; i < p->nparams; i++) {
 		const struct fs_param *fp = &p->params[i];
 		char what[256];
@@ -248,58 +98,101 @@ static int new_filesystem(const struct attach_plan *p, struct diag *d)
 			snprintf(what, sizeof(what), "option \"%s%s%s\" rejected",
 				 fp->key, fp->value ? "=" : "",
 				 fp->value ? fp->value : "");
-			return fs_failed(p, fsfd, what, errno, d);
+			return explain_fs(p, fsfd, what, errno, d);
 		}
 	}
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		struct stat st;
+	return take_fd(&fsfd);
+}
 
-		if (errno == ENOENT)
-			return diag_fail(d, errno, "source \"%s\" does not exist",
-					 p->source);
-		if (stat(p->source, &st) == 0 && S_ISREG(st.st_mode))
-			return diag_fail(d, errno,
-				"%s: source \"%s\" is a regular file: attach it to a loop device first (losetup -f --show \"%s\") and mount the device",
-				p->fstype, p->source, p->source);
-		return fs_failed(p, fsfd, "cannot create the filesystem", errno, d);
+/* Does FSTYPE need a block device?  /proc/filesystems marks the others
+ * "nodev"; fsopen() has loaded the module, so FSTYPE is listed. */
+static bool needs_device(const char *fstype)
+{
+	_cleanup_(fclosep) FILE *f = fopen("/proc/filesystems", "re");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *name = strchr(line, '\t');
+
+		if (!name)
+			continue;
+		name[1 + strcspn(name + 1, "\n")] = '\0';
+		if (strcmp(name + 1, fstype) == 0)
+			return strncmp(line, "nodev", 5) != 0;
 	}
+	return false;
+}
+
+/* -f: what FSCONFIG_CMD_CREATE would find wrong with SRC, without it:
+ * creating the superblock writes to the device (mount count, journal). */
+static int fs_check_source(const struct attach_plan *p, struct diag *d)
+{
+	struct stat st;
+
+	if (!needs_device(p->fstype))
+		return 0;
+	if (stat(p->source, &st) < 0)
+		return explain_fs_source(p, -1, errno, d);
+	if (!S_ISBLK(st.st_mode))
+		return explain_fs_source(p, -1, ENOTBLK, d);
+	return 0;
+}
+
+/* -f with -t idmap.FSTYPE: the options and SRC, but no superblock. */
+static int fs_dry_run(const struct attach_plan *p, struct diag *d)
+{
+	_cleanup_close_ int fsfd = fs_configure(p, d);
+
+	return fsfd < 0 ? fsfd : fs_check_source(p, d);
+}
+
+/* The new filesystem, as a detached mount. */
+static int fs_create(const struct attach_plan *p, int fsfd, struct diag *d)
+{
+	int mnt;
+
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return explain_fs_source(p, fsfd, errno, d);
 	mnt = FAULT(ATTACH_FSMOUNT, fsmount(fsfd, FSMOUNT_CLOEXEC, 0));
 	if (mnt < 0)
-		return fs_failed(p, fsfd, "fsmount", errno, d);
+		return explain_fs(p, fsfd, "fsmount", errno, d);
 	return mnt;
 }
 
-static int move_failed(const struct attach_plan *p, int err, struct diag *d)
+/*
+ * The kernel will not idmap a mount that is already idmapped.  Since Linux
+ * 6.15, open_tree_attr() can clone such a mount with a new idmap, which
+ * replaces the old one: the new map is relative to the on-disk ids.
+ */
+static int reidmap(const struct attach_plan *p, int src,
+		   struct mount_attr *attr, struct diag *d)
 {
-	struct stat st, src;
+	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	int fd = FAULT(ATTACH_OPEN_TREE_ATTR,
+		       open_tree_attr(src, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+					       OPEN_TREE_CLOEXEC | rec,
+				      attr, sizeof(*attr)));
 
-	/* move_mount() does not follow a final symlink at the target (no
-	 * MOVE_MOUNT_T_SYMLINKS): a path that changed into a symlink after
-	 * mount(8) resolved it must not redirect the mount. */
-	if (lstat(p->target, &st) == 0 && S_ISLNK(st.st_mode))
-		return diag_fail(d, err,
-			"mount point \"%s\" is a symlink, which mount.idmap does not follow: give the directory it points to",
-			p->target);
-	/* A directory goes on a directory, anything else on a non-directory. */
-	if (!p->fstype && stat(p->target, &st) == 0 &&
-	    stat(p->source, &src) == 0 &&
-	    S_ISDIR(st.st_mode) != S_ISDIR(src.st_mode))
-		return diag_fail(d, err,
-			"source \"%s\" is %s but mount point \"%s\" is %s: bind a directory on a directory, a file on a file",
-			p->source, S_ISDIR(src.st_mode) ? "a directory" : "not a directory",
-			p->target, S_ISDIR(st.st_mode) ? "a directory" : "not a directory");
-	switch (err) {
-	case ENOENT:
-		return diag_fail(d, err, "mount point \"%s\" does not exist",
-				 p->target);
-	case ENOTDIR:
-		return diag_fail(d, err,
-				 "mount point \"%s\" is not a directory (or the source is a directory and this is a file)",
-				 p->target);
-	default:
-		return diag_fail(d, err, "cannot attach at \"%s\": %s",
-				 p->target, strerror(err));
+	return fd >= 0 ? fd : explain_reidmap(p, src, errno, attr, d);
+}
+
+/* The detached tree: a clone of @src, or a new filesystem. */
+static int make_tree(const struct attach_plan *p, int src, struct diag *d)
+{
+	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	_cleanup_close_ int fsfd = -1;
+	int tree;
+
+	if (!p->fstype) {
+		tree = FAULT(ATTACH_OPEN_TREE,
+			     open_tree(src, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+						OPEN_TREE_CLOEXEC | rec));
+		return tree >= 0 ? tree : explain_clone(p, errno, d);
 	}
+	fsfd = fs_configure(p, d);
+	if (fsfd < 0)
+		return fsfd;
+	return fs_create(p, fsfd, d);
 }
 
 int attach_mount(const struct attach_plan *p, struct diag *d)
@@ -310,44 +203,39 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 		.attr_clr = p->attr_clr,
 		.userns_fd = (uint64_t)p->userns_fd,
 	};
-	_cleanup_close_ int tree = -1;
+	_cleanup_close_ int src = -1, dst = -1, tree = -1;
 
-	if (p->fstype) {
-		tree = new_filesystem(p, d);
-		if (tree < 0)
-			return tree;
-	} else {
-		tree = FAULT(ATTACH_OPEN_TREE,
-			     open_tree(AT_FDCWD, p->source,
-				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec));
-		if (tree < 0)
-			return clone_failed(p, errno, d);
+	if (!p->fstype) {
+		src = open_source(p, d);
+		if (src < 0)
+			return unless_nofail(p, src);
 	}
+	dst = open_target(p, d);
+	if (dst < 0)
+		return dst;
+	if (p->fstype && p->dry_run)
+		return unless_nofail(p, fs_dry_run(p, d));
 
+	tree = make_tree(p, src, d);
+	if (tree < 0)
+		return unless_nofail(p, tree);
 	if (FAULT(ATTACH_MOUNT_SETATTR,
 		  mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
 				sizeof(attr))) < 0) {
-		char fstype[64];
-		bool idmapped = false;
 		int err = errno;
 
-		if (err == EPERM && !p->fstype)
-			describe_source(p->source, fstype, sizeof(fstype),
-					&idmapped);
-		if (!idmapped)
-			return setattr_failed(p, err, &attr, d);
+		if (err != EPERM || p->fstype || !explain_is_idmapped(src))
+			return explain_setattr(p, src, err, &attr, d);
 		closep(&tree);
-		tree = reidmap(p, &attr, d);
+		tree = reidmap(p, src, &attr, d);
 		if (tree < 0)
 			return tree;
 	}
-
 	if (p->dry_run)
 		return 0;
-
 	if (FAULT(ATTACH_MOVE_MOUNT,
-		  move_mount(tree, "", AT_FDCWD, p->target,
-			     MOVE_MOUNT_F_EMPTY_PATH)) < 0)
-		return move_failed(p, errno, d);
+		  move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH |
+						MOVE_MOUNT_T_EMPTY_PATH)) < 0)
+		return explain_move(p, src, dst, errno, d);
 	return 0;
 }

@@ -27,14 +27,22 @@ struct attach_plan {
 	uint64_t attr_set;	/* beside MOUNT_ATTR_IDMAP */
 	uint64_t attr_clr;
 	bool recursive;		/* rbind */
-	bool dry_run;		/* -f: build the tree, attach nothing */
+	bool dry_run;		/* -f: check and build, write and attach nothing */
+	bool nofail;		/* a missing SRC is no failure */
 	/* -t idmap.FSTYPE: a new filesystem instead of a clone of SRC. */
 	const char *fstype;
 	const struct fs_param *params;
 	size_t nparams;
 };
 
+/*
+ * Returns 0 once the tree is attached (with dry_run: once everything that
+ * can be checked without writing to a device or attaching passed),
+ * ATTACH_NO_SOURCE when SRC does not exist and plan->nofail is set (nothing
+ * is mounted), or a negative errno with the reason in @d.
+ */
 int attach_mount(const struct attach_plan *plan, struct diag *d);
+#define ATTACH_NO_SOURCE 1
 
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 /* The system calls a test may make fail. */

@@ -4,8 +4,11 @@
 #define MOUNT_IDMAP_CLEANUP_H
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <libmount.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
@@ -36,5 +39,33 @@ static inline int take_fd(int *fd)
 	*fd = -1;
 	return r;
 }
+
+/* Hand a pointer out of a _cleanup_ scope. */
+#define take_ptr(p)                             \
+	({                                      \
+		__typeof__(*(p)) take_ptr_ = *(p); \
+		*(p) = NULL;                    \
+		take_ptr_;                      \
+	})
+
+/* FUNCp(&obj) calls FUNC(obj) unless obj is NULL, keeping errno:
+ * "_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = ...". */
+#define DEFINE_CLEANUP_FUNC(type, func)                 \
+	static inline void func##p(type **p)            \
+	{                                               \
+		if (*p) {                               \
+			int saved = errno;              \
+                                                        \
+			func(*p);                       \
+			errno = saved;                  \
+		}                                       \
+	}
+
+DEFINE_CLEANUP_FUNC(struct libmnt_table, mnt_unref_table)
+DEFINE_CLEANUP_FUNC(struct libmnt_iter, mnt_free_iter)
+DEFINE_CLEANUP_FUNC(struct libmnt_cache, mnt_unref_cache)
+DEFINE_CLEANUP_FUNC(struct libmnt_fs, mnt_unref_fs)
+DEFINE_CLEANUP_FUNC(struct libmnt_update, mnt_free_update)
+DEFINE_CLEANUP_FUNC(FILE, fclose)
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 struct diag {
 	char msg[1024];
@@ -27,6 +28,26 @@ diag_fail(struct diag *d, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -err;
+}
+
+/*
+ * Write @s to @f with each byte that could break a line or a field as an
+ * octal escape, as /proc/self/mountinfo writes them: every control
+ * character ("\012" for a newline, "\033" for ESC), DEL, the backslash
+ * itself, and the bytes in @also (" " for a field of mountinfo).  So a
+ * message stays on one line, whatever path or kernel text it quotes.
+ */
+static inline void diag_fputs_escaped(const char *s, const char *also,
+				      FILE *f)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\' || strchr(also, c))
+			fprintf(f, "\\%03o", c);
+		else
+			putc(c, f);
+	}
 }
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,48 @@ struct config {
 	const char *type;	/* -t */
 	bool verbose, show;
 };
+
+/*
+ * Print one line.  Everything goes through here, so a path, an option or
+ * the kernel's text that holds a newline, a tab or an escape sequence
+ * reaches the terminal escaped (diag_fputs_escaped), on the one line.
+ */
+static void __attribute__((format(printf, 2, 3)))
+say(FILE *f, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		line = NULL;
+		fputs("mount.idmap: out of memory\n", stderr);
+		return;
+	}
+	diag_fputs_escaped(line, "", f);
+	putc('\n', f);
+}
+
+/* A failure of the job: under mount -a, the mount point tells the admin
+ * which of many lines is about which entry. */
+static void say_failed(const struct run_config *rc, const char *msg)
+{
+	say(stderr, "mount.idmap: %s: %s", rc->target, msg);
+}
+
+/* Output that did not all reach stdout (a full disk, a closed pipe) is a
+ * failure, not a success with half the text. */
+static int flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	say(stderr, "mount.idmap: cannot write to standard output: %s",
+	    strerror(errno ? errno : EIO));
+	return EXIT_SYSTEM;
+}
 
 static void usage(FILE *out)
 {
@@ -59,12 +102,14 @@ static void usage(FILE *out)
 "Mount attributes (-o): ro rw nosuid suid nodev dev noexec exec noatime\n"
 "  atime relatime strictatime nodiratime diratime nosymfollow symfollow;\n"
 "  recursive (rbind when called directly) idmaps the whole tree; remount\n"
-"  changes the attributes of a mounted tree and keeps its idmap. user,\n"
-"  users, nouser, owner, group and defaults are accepted, grant nothing.\n"
+"  changes the attributes of a mounted tree and keeps its idmap; nofail\n"
+"  makes a SRC that does not exist no failure. user, users, nouser,\n"
+"  owner, group and defaults are accepted, grant nothing.\n"
 "\n"
 "Flags:\n"
 "  -s         ignore unknown options\n"
-"  -f         check everything and build the idmapped tree, attach nothing\n"
+"  -f         check what can be checked without writing to any device;\n"
+"             attach nothing\n"
 "  -n         do not record the mapping in utab\n"
 "  -v         print the plan\n"
 "  -r, -w     read-only (ro), read-write (rw)\n"
@@ -106,8 +151,8 @@ static int parse_argv(int argc, char **argv, struct config *cfg)
 			else if (npos == 1)
 				rc->target = optarg;
 			else {
-				fprintf(stderr, "mount.idmap: unexpected argument \"%s\": expected SRC DIR\n",
-					optarg);
+				say(stderr, "mount.idmap: unexpected argument \"%s\": expected SRC DIR",
+				    optarg);
 				return EXIT_USAGE;
 			}
 			npos++;
@@ -149,8 +194,8 @@ static int check_type(struct config *cfg)
 		cfg->run.fstype = cfg->type + 6;
 		return 0;
 	}
-	fprintf(stderr, "mount.idmap: -t %s: this helper mounts type idmap or idmap.FSTYPE\n",
-		cfg->type);
+	say(stderr, "mount.idmap: %s: -t %s: this helper mounts type idmap or idmap.FSTYPE",
+	    cfg->run.target, cfg->type);
 	return EXIT_USAGE;
 }
 
@@ -163,13 +208,15 @@ static int show(const struct config *cfg)
 	r = cfg->run.source ? show_mount(cfg->run.source, &text, &d) :
 			      show_all(&text, &d);
 	if (r < 0) {
-		fprintf(stderr, "mount.idmap: %s\n", d.msg);
+		say(stderr, "mount.idmap: %s", d.msg);
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_MOUNT;
 	}
-	fputs(text, stdout);
+	/* show_all() escapes each target itself. */
 	if (cfg->run.source)
-		putchar('\n');
-	return 0;
+		say(stdout, "%s", text);
+	else
+		fputs(text, stdout);
+	return flush_stdout();
 }
 
 static bool have_sys_admin(void)
@@ -189,35 +236,36 @@ static void print_map(const char *name, const struct idmap_map *map)
 	char line[128];
 
 	if (map->identity) {
-		printf("  %s: identity, no %s map given: every %s appears as itself\n",
-		       name, name, name);
+		say(stdout, "  %s: identity, no %s map given: every %s appears as itself",
+		    name, name, name);
 		return;
 	}
 	if (map->named)
-		printf("  %s map as written: %s%s\n", name, map->spec,
-		       map->spec_truncated ? "..." : "");
+		say(stdout, "  %s map as written: %s%s", name, map->spec,
+		    map->spec_truncated ? "..." : "");
 	for (size_t i = 0; i < map->n; i++) {
 		idmap_describe(&map->ext[i], line, sizeof(line));
-		printf("  %s: %s\n", name, line);
+		say(stdout, "  %s: %s", name, line);
 	}
 }
 
-static void print_plan(const struct run_config *cfg,
-		       const struct idmap_request *req)
+static int print_plan(const struct run_config *cfg,
+		      const struct idmap_request *req)
 {
-	printf("mount.idmap: %sidmapped %s%s of \"%s\" on \"%s\"\n",
-	       cfg->fake ? "(fake) " : "",
-	       cfg->fstype ? "new filesystem " : req->recursive ?
-			"recursive bind" : "bind",
-	       cfg->fstype ? cfg->fstype : "", cfg->source, cfg->target);
+	say(stdout, "mount.idmap: %sidmapped %s%s of \"%s\" on \"%s\"",
+	    cfg->fake ? "(fake) " : "",
+	    cfg->fstype ? "new filesystem " : req->recursive ?
+		"recursive bind" : "bind",
+	    cfg->fstype ? cfg->fstype : "", cfg->source, cfg->target);
 	for (size_t i = 0; i < req->nparams; i++)
-		printf("  %s option: %s%s%s\n", cfg->fstype,
-		       req->params[i].key, req->params[i].value ? "=" : "",
-		       req->params[i].value ? req->params[i].value : "");
+		say(stdout, "  %s option: %s%s%s", cfg->fstype,
+		    req->params[i].key, req->params[i].value ? "=" : "",
+		    req->params[i].value ? req->params[i].value : "");
 	if (req->userns)
-		printf("  user namespace: %s\n", req->userns);
+		say(stdout, "  user namespace: %s", req->userns);
 	print_map("uid", &req->uid);
 	print_map("gid", &req->gid);
+	return flush_stdout();
 }
 
 static int run(const struct config *cfg)
@@ -231,12 +279,14 @@ static int run(const struct config *cfg)
 	options_init(&req);
 	req.resolver = &names.resolver;
 	rc = run_prepare(&cfg->run, &req, &d);
+	/* A plan that cannot be shown is no plan to mount by; print_plan()
+	 * says so itself, and leaves d empty. */
 	if (rc == 0 && cfg->verbose)
-		print_plan(&cfg->run, &req);
+		rc = print_plan(&cfg->run, &req);
 	if (rc == 0)
 		rc = run_mount(&cfg->run, &req, &d);
-	if (rc)
-		fprintf(stderr, "mount.idmap: %s\n", d.msg);
+	if (rc && d.msg[0])
+		say_failed(&cfg->run, d.msg);
 	options_free(&req);
 	names_close(&names);
 	return rc;
@@ -250,7 +300,7 @@ int main(int argc, char **argv)
 	/* Installed setuid, this would let any user pick the owners of any
 	 * tree: refuse before reading anything. */
 	if (getauxval(AT_SECURE)) {
-		fprintf(stderr, "mount.idmap: refusing to run setuid or setgid: idmapped mounts are for root only\n");
+		say(stderr, "mount.idmap: refusing to run setuid or setgid: idmapped mounts are for root only");
 		return EXIT_USAGE;
 	}
 
@@ -260,8 +310,7 @@ int main(int argc, char **argv)
 	else if (!rc)
 		rc = check_type(&cfg);
 	if (!rc && !cfg.show && !have_sys_admin()) {
-		fprintf(stderr, "mount.idmap: %s on %s: root privileges (CAP_SYS_ADMIN) are needed; idmapped mounts cannot be user mounts\n",
-			cfg.run.source, cfg.run.target);
+		say_failed(&cfg.run, "root privileges (CAP_SYS_ADMIN) are needed; idmapped mounts cannot be user mounts");
 		rc = EXIT_USAGE;
 	}
 	if (!rc && !cfg.show)

@@ -457,19 +457,18 @@ static bool is_idmap_type(const char *type)
 int options_from_fstab(struct idmap_request *req, const char *source,
 		       const char *target, struct diag *d)
 {
-	struct libmnt_table *tb = mnt_new_table();
-	struct libmnt_cache *cache = NULL;
+	/* Declared first, freed last: the table holds a reference. */
+	_cleanup_(mnt_unref_cachep) struct libmnt_cache *cache = NULL;
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
 	struct libmnt_fs *fs;
 	struct idmap_request fst;
-	int r = 0;
+	int r;
 
-	if (!tb) {
-		r = diag_fail(d, ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!tb)
+		return diag_fail(d, ENOMEM, "out of memory");
 	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */
 	if (mnt_table_parse_fstab(tb, NULL) < 0)
-		goto out;
+		return 0;
 	/*
 	 * mount(8) passes the entry's own strings, so an exact match is the
 	 * rule.  Only if there is none, compare canonical paths: that costs
@@ -479,16 +478,14 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 	fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
 	if (!fs) {
 		cache = mnt_new_cache();
-		if (!cache) {
-			r = diag_fail(d, ENOMEM, "out of memory");
-			goto out;
-		}
+		if (!cache)
+			return diag_fail(d, ENOMEM, "out of memory");
 		mnt_table_set_cache(tb, cache);
 		fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
 	}
 	req->fstab = fs && is_idmap_type(mnt_fs_get_fstype(fs));
 	if (!req->fstab)
-		goto out;
+		return 0;
 
 	options_init(&fst);
 	fst.resolver = req->resolver;
@@ -507,9 +504,6 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 		r = 1;
 	}
 	options_free(&fst);
-out:
-	mnt_unref_table(tb);
-	mnt_unref_cache(cache);
 	return r;
 }
 

@@ -67,33 +67,27 @@ int remount_open(const char *path, struct remount_target *t, struct diag *d)
 	t->path = path;
 	t->fd = openat(AT_FDCWD, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (t->fd < 0)
-		return diag_fail(d, errno, "remount: \"%s\": %s", path,
-				 strerror(errno));
+		return diag_fail(d, errno, "remount: %s", strerror(errno));
 	if (statx(t->fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID,
 		  &stx) < 0)
-		return diag_fail(d, errno, "remount: \"%s\": %s", path,
-				 strerror(errno));
+		return diag_fail(d, errno, "remount: %s", strerror(errno));
 	/* The mount path does not follow one either (move_mount()). */
 	if (S_ISLNK(stx.stx_mode))
 		return diag_fail(d, ELOOP,
-			"remount: \"%s\" is a symlink, which mount.idmap does not follow: give the mount point it points to",
-			path);
+			"remount: the mount point is a symlink, which mount.idmap does not follow: give the mount point it points to");
 	if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
 	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		return diag_fail(d, EINVAL, "remount: \"%s\" is not a mount point",
-				 path);
+		return diag_fail(d, EINVAL, "remount: not a mount point");
 	t->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	t->ino = stx.stx_ino;
 	r = lookup(stx.stx_mnt_id, t, &idmapped, d);
 	if (r == 0)
-		return diag_fail(d, EINVAL, "remount: \"%s\" is not a mount point",
-				 path);
+		return diag_fail(d, EINVAL, "remount: not a mount point");
 	if (r < 0)
 		return r;
 	if (!idmapped)
 		return diag_fail(d, EINVAL,
-			"remount: \"%s\" is not an idmapped mount, which is all mount.idmap changes: remount it without -t idmap",
-			path);
+			"remount: not an idmapped mount, which is all mount.idmap changes: remount it without -t idmap");
 	return 0;
 }
 
@@ -116,8 +110,8 @@ int remount_check_source(const struct remount_target *t, const char *source,
 			return 0;
 	}
 	return diag_fail(d, EINVAL,
-		"remount: \"%s\" is not the source of the mount at \"%s\" (%s): give the directory or device it was mounted from, or DIR alone to mount(8)",
-		source, t->path, t->source ? t->source : "none");
+		"remount: \"%s\" is not the source of this mount (%s): give the directory or device it was mounted from, or DIR alone to mount(8)",
+		source, t->source ? t->source : "none");
 }
 
 /* Has the superblock option @p, with the same value? */
@@ -163,8 +157,8 @@ int remount_check_mapping(const struct remount_target *t,
 
 		r = !had ? diag_fail(d, ENOMEM, "out of memory") :
 			diag_fail(d, EINVAL,
-				"remount: \"%s\" is mounted with %s; its idmap cannot change while it is mounted: unmount it and mount again",
-				t->path, had);
+				"remount: mounted with %s; its idmap cannot change while it is mounted: unmount it and mount again",
+				had);
 	}
 	options_free(&have);
 	return r;
@@ -189,7 +183,7 @@ int remount_apply(const struct remount_target *t,
 			 MOUNT_ATTR_NOSYMFOLLOW);
 
 	if (mount_setattr(t->fd, "", flags, &attr, sizeof(attr)) < 0)
-		return diag_fail(d, errno, "remount: cannot change \"%s\": %s",
-				 t->path, strerror(errno));
+		return diag_fail(d, errno, "remount: cannot change the mount: %s",
+				 strerror(errno));
 	return 0;
 }

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * The job, step by step.  Every step below returns a negative errno (and
+ * its sentence in a struct diag); exit_code() alone turns one into an exit
+ * code of mount(8), by the stage at which it failed.
+ */
 #include <errno.h>
-#include <string.h>
+
+#include <libmount.h>
 
 #include "attach.h"
 #include "cleanup.h"
@@ -10,18 +16,47 @@
 #include "userns.h"
 #include "utab.h"
 
-/* Resource exhaustion is a system error; anything else takes @dflt. */
-static int exit_code(int r, int dflt)
+/* Where a step failed: what mount(8) is told. */
+enum stage {
+	STAGE_OPTIONS,		/* the options, the fstab entry: usage */
+	STAGE_NEW_USERNS,	/* creating the user namespace: system */
+	STAGE_MOUNT,		/* -N, userns=, the mount itself: mount */
+	STAGE_UTAB,		/* mounted, but not recorded: utab */
+};
+
+/* The one place where a negative errno becomes an exit code. */
+static int exit_code(enum stage stage, int r)
 {
+	if (r >= 0)
+		return 0;
+	if (stage == STAGE_UTAB)
+		return EXIT_UTAB;
 	switch (-r) {
 	case ENOMEM:
 	case EMFILE:
 	case ENFILE:
 	case EAGAIN:
 		return EXIT_SYSTEM;
-	default:
-		return dflt;
 	}
+	switch (stage) {
+	case STAGE_OPTIONS:
+		return EXIT_USAGE;
+	case STAGE_NEW_USERNS:
+		return EXIT_SYSTEM;
+	default:
+		return EXIT_MOUNT;
+	}
+}
+
+/* nofail, which mount(8) passes on from fstab: as mount(8) does for a
+ * device, a SRC that does not exist is no failure. */
+static bool nofail(const struct run_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nopts; i++)
+		if (mnt_optstr_get_option(cfg->opts[i], "nofail", NULL,
+					  NULL) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -31,8 +66,9 @@ static int exit_code(int r, int dflt)
  * A filesystem option that differs stays a bad option (exit 1); the rest
  * is a mount failure (exit 32).
  */
-static int run_remount(const struct run_config *cfg,
-		       const struct idmap_request *req, struct diag *d)
+static int remount_job(const struct run_config *cfg,
+		       const struct idmap_request *req, enum stage *stage,
+		       struct diag *d)
 {
 	_cleanup_(remount_target_free) struct remount_target t =
 		REMOUNT_TARGET_INIT;
@@ -42,18 +78,20 @@ static int run_remount(const struct run_config *cfg,
 	if (r == 0)
 		r = remount_check_source(&t, cfg->source, d);
 	if (r < 0)
-		return exit_code(r, EXIT_MOUNT);
+		return r;
+	*stage = STAGE_OPTIONS;
 	r = remount_check_params(&t, req, d);
 	if (r < 0)
-		return exit_code(r, EXIT_USAGE);
+		return r;
+	*stage = STAGE_MOUNT;
 	r = remount_check_mapping(&t, req, d);
 	if (r == 0 && !cfg->fake)
 		r = remount_apply(&t, req, d);
-	return r < 0 ? exit_code(r, EXIT_MOUNT) : 0;
+	return r;
 }
 
-int run_prepare(const struct run_config *cfg, struct idmap_request *req,
-		struct diag *d)
+static int prepare(const struct run_config *cfg, struct idmap_request *req,
+		   struct diag *d)
 {
 	int r;
 
@@ -62,51 +100,61 @@ int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 	for (size_t i = 0; i < cfg->nopts; i++) {
 		r = options_parse(req, cfg->opts[i], d);
 		if (r < 0)
-			return exit_code(r, EXIT_USAGE);
+			return r;
 	}
-	if (cfg->rw >= 0)
-		options_parse(req, cfg->rw ? "ro" : "rw", d);
+	if (cfg->rw >= 0) {
+		r = options_parse(req, cfg->rw ? "ro" : "rw", d);
+		if (r < 0)
+			return r;
+	}
 	if (req->remount) {
 		/* The mapping stays; one given (systemd passes the unit's
-		 * options again) has to be well-formed, and run_remount()
+		 * options again) has to be well-formed, and remount_job()
 		 * compares it with the mount's. */
 		if (!req->userns && !req->uid.n && !req->gid.n)
 			return 0;
 	} else if (!options_have_mapping(req)) {
 		r = options_from_fstab(req, cfg->source, cfg->target, d);
 		if (r < 0)
-			return exit_code(r, EXIT_USAGE);
+			return r;
 	}
 	options_fill_identity(req);
-	r = options_check(req, d);
-	return r < 0 ? EXIT_USAGE : 0;
+	return options_check(req, d);
 }
 
-int run_mount(const struct run_config *cfg, const struct idmap_request *req,
-	      struct diag *d)
+int run_prepare(const struct run_config *cfg, struct idmap_request *req,
+		struct diag *d)
+{
+	return exit_code(STAGE_OPTIONS, prepare(cfg, req, d));
+}
+
+static int mount_job(const struct run_config *cfg,
+		     const struct idmap_request *req, enum stage *stage,
+		     struct diag *d)
 {
 	_cleanup_close_ int nsfd = -1;
 	int r;
 
+	*stage = STAGE_MOUNT;
 	if (cfg->mntns) {
 		r = mntns_enter(cfg->mntns, d);
 		if (r < 0)
-			return exit_code(r, EXIT_MOUNT);
+			return r;
 	}
 
 	if (req->remount)
-		return run_remount(cfg, req, d);
+		return remount_job(cfg, req, stage, d);
 
 	if (req->userns) {
 		nsfd = userns_open(req->userns, d);
-		if (nsfd < 0)
-			return exit_code(nsfd, EXIT_MOUNT);
 	} else {
+		*stage = STAGE_NEW_USERNS;
 		nsfd = userns_create(&req->uid, &req->gid, d);
-		if (nsfd < 0)
-			return EXIT_SYSTEM;
 	}
+	if (nsfd < 0)
+		return nsfd;
 
+	*stage = STAGE_MOUNT;
 	r = attach_mount(&(struct attach_plan){
 				 .source = cfg->source,
 				 .target = cfg->target,
@@ -115,18 +163,25 @@ int run_mount(const struct run_config *cfg, const struct idmap_request *req,
 				 .attr_clr = req->attr_clr,
 				 .recursive = req->recursive,
 				 .dry_run = cfg->fake,
+				 .nofail = nofail(cfg),
 				 .fstype = cfg->fstype,
 				 .params = req->params,
 				 .nparams = req->nparams,
 			 }, d);
-	if (r < 0)
-		return exit_code(r, EXIT_MOUNT);
+	/* ATTACH_NO_SOURCE: nothing is mounted, so nothing is recorded. */
+	if (r != 0 || cfg->fake || cfg->nomtab)
+		return r < 0 ? r : 0;
 
-	if (!cfg->fake && !cfg->nomtab) {
-		r = utab_record(cfg->source, cfg->target,
-				cfg->fstype ? cfg->fstype : "idmap", req, d);
-		if (r < 0)
-			return EXIT_UTAB;
-	}
-	return 0;
+	*stage = STAGE_UTAB;
+	return utab_record(cfg->source, cfg->target,
+			   cfg->fstype ? cfg->fstype : "idmap", req, d);
+}
+
+int run_mount(const struct run_config *cfg, const struct idmap_request *req,
+	      struct diag *d)
+{
+	enum stage stage;
+	int r = mount_job(cfg, req, &stage, d);
+
+	return exit_code(stage, r);
 }

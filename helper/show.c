@@ -224,18 +224,18 @@ int show_mount(const char *path, char **text, struct diag *d)
 
 int show_all(char **text, struct diag *d)
 {
-	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
+		mnt_new_table_from_file("/proc/self/mountinfo");
+	_cleanup_(mnt_free_iterp) struct libmnt_iter *it =
+		mnt_new_iter(MNT_ITER_FORWARD);
+	_cleanup_free_ char *out = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
 	struct libmnt_fs *fs;
-	char *out = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	int r = 0;
 
-	if (!tb || !it || !f) {
-		r = diag_fail(d, ENOMEM, "cannot read the mount table");
-		goto done;
-	}
+	f = open_memstream(&out, &len);
+	if (!tb || !it || !f)
+		return diag_fail(d, ENOMEM, "cannot read the mount table");
 	while (mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *target = mnt_fs_get_target(fs);
 		_cleanup_free_ char *opts = NULL;
@@ -244,20 +244,21 @@ int show_all(char **text, struct diag *d)
 		if (mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
 					  "idmapped", NULL, NULL) != 0)
 			continue;
-		if (show_mount(target, &opts, &sub) < 0)
-			fprintf(f, "%s\t(%s)\n", target, sub.msg);
-		else
-			fprintf(f, "%s\t%s\n", target, opts);
+		/* The target as mountinfo writes it, so that a tab or a
+		 * newline in it cannot make a line of its own. */
+		diag_fputs_escaped(target, " ", f);
+		putc('\t', f);
+		if (show_mount(target, &opts, &sub) < 0) {
+			fputs("(", f);
+			diag_fputs_escaped(sub.msg, "", f);
+			fputs(")\n", f);
+		} else {
+			diag_fputs_escaped(opts, "", f);
+			putc('\n', f);
+		}
 	}
-done:
-	if (f)
-		fclose(f);
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	if (r < 0) {
-		free(out);
-		return r;
-	}
-	*text = out;
+	if (fclose(take_ptr(&f)) != 0)
+		return diag_fail(d, ENOMEM, "out of memory");
+	*text = take_ptr(&out);
 	return 0;
 }

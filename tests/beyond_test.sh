@@ -106,6 +106,48 @@ assert_not_mounted "$W/mnt"
 EOS
 }
 
+beyond_case newfs_fake_ext4 "-f with idmap.ext4 writes nothing to the device, and still checks"
+newfs_fake_ext4_body() {
+	e2e_run <<'EOS'
+e2e_setup
+truncate -s 32M "$W/img"
+mkfs.ext4 -q "$W/img"
+dev=$(losetup -f --show "$W/img")
+trap 'umount "$W/mnt" 2>/dev/null || true; losetup -d "$dev" || true' EXIT
+# What a mount writes into the superblock.
+sb() {
+	dumpe2fs -h "$dev" 2>/dev/null |
+		grep -E '^(Mount count|Last mount time|Last write time):'
+}
+before=$(sb)
+[ "$(echo "$before" | wc -l)" = 3 ] || fail "dumpe2fs: $before"
+maps=uidmap=0:100000:65536,gidmap=0:100000:65536
+expect_exit 0 mount -f -t idmap.ext4 -o "$maps,errors=remount-ro" "$dev" "$W/mnt"
+assert_not_mounted "$W/mnt"
+expect_exit 0 "$HELPER" "$dev" "$W/mnt" -f -t idmap.ext4 -o "$maps"
+[ "$(sb)" = "$before" ] || fail "-f wrote to the device: $before / $(sb)"
+# Still checked: the options (by the kernel), the device, the mount point.
+expect_exit 32 "$HELPER" "$dev" "$W/mnt" -f -t idmap.ext4 -o "$maps,nonsense"
+expect_one_line_err
+expect_err 'ext4: option "nonsense" rejected'
+expect_exit 32 "$HELPER" "$W/nodev" "$W/mnt" -f -t idmap.ext4 -o "$maps"
+expect_err "source \"$W/nodev\" does not exist"
+expect_exit 32 "$HELPER" "$W/img" "$W/mnt" -f -t idmap.ext4 -o "$maps"
+expect_err "is a regular file: attach it to a loop device first"
+expect_exit 32 "$HELPER" "$W/ext4" "$W/mnt" -f -t idmap.ext4 -o "$maps"
+expect_err "ext4: source \"$W/ext4\" is not a block device"
+expect_exit 32 "$HELPER" "$dev" "$W/nodir" -f -t idmap.ext4 -o "$maps"
+expect_err "^mount\\.idmap: $W/nodir: mount point does not exist"
+[ "$(sb)" = "$before" ] || fail "-f wrote to the device: $before / $(sb)"
+# A filesystem without a device needs no source.
+expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+# The control: a real mount does change them.
+expect_exit 0 mount -t idmap.ext4 -o "$maps" "$dev" "$W/mnt"
+umount "$W/mnt"
+[ "$(sb)" != "$before" ] || fail "control: a mount left the superblock as it was"
+EOS
+}
+
 # A source tree with a tmpfs submount that holds a file of uid 1000.
 make_tree() {
 	cat <<'EOS'
@@ -251,6 +293,7 @@ EOS
 
 atf_init_test_cases() {
 	for tc in newfs_tmpfs newfs_bad_option newfs_ext4 newfs_fake \
+		newfs_fake_ext4 \
 		recursive recursive_refused other_namespace reidmap show \
 		remount; do
 		atf_add_test_case "$tc"

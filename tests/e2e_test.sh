@@ -1152,7 +1152,7 @@ fail_no_source_head() {
 fail_no_source_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_mount_failed "\"$W/nonexistent\" does not exist" "$W/mnt" \
+expect_mount_failed "^mount\\.idmap: $W/mnt: source \"$W/nonexistent\" does not exist\$" "$W/mnt" \
 	mount -t idmap -o "$MAP1000" "$W/nonexistent" "$W/mnt"
 assert_not_mounted "$W/mnt"
 EOS
@@ -1165,7 +1165,7 @@ fail_no_target_head() {
 fail_no_target_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_mount_failed "\"$W/nonexistent\" does not exist" "$W/mnt" \
+expect_mount_failed "^mount\\.idmap: $W/nonexistent: mount point does not exist\$" "$W/mnt" \
 	mount -t idmap -o "$MAP1000" "$W/ext4" "$W/nonexistent"
 assert_not_mounted "$W/mnt"
 [ ! -e "$W/nonexistent" ] || fail "the mount point was created"

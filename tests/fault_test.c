@@ -194,6 +194,39 @@ ROOT_CASE(newfs_move_mount_eacces, fails_at(ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
 	  EXIT_MOUNT, "Permission denied"))
 
 /*
+ * SRC is resolved once.  If its path turns into a symlink to /proc between
+ * the clone and the failure, the reason still names what was cloned
+ * (tmpfs), not what the path names now.
+ */
+static const struct sandbox *swap_sb;
+
+static int swap_source(enum attach_step step)
+{
+	char old[128];
+
+	if (step != ATTACH_MOUNT_SETATTR)
+		return 0;
+	snprintf(old, sizeof(old), "%s.old", swap_sb->src);
+	ATF_REQUIRE(rename(swap_sb->src, old) == 0);
+	ATF_REQUIRE(symlink("/proc", swap_sb->src) == 0);
+	return EINVAL;
+}
+
+ROOT_TC(source_swapped_after_clone)
+ATF_TC_BODY(source_swapped_after_clone, tc)
+{
+	struct sandbox sb;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	swap_sb = &sb;
+	attach_test_fault = swap_source;
+	run_and_check(&sb, NULL, EXIT_MOUNT, "tmpfs at");
+	attach_test_fault = NULL;
+	sandbox_leave(&sb);
+}
+
+/*
  * A kernel older than 6.15: idmapping an idmapped source fails with EPERM,
  * and open_tree_attr() does not exist.  The message says what and why.
  */
@@ -306,6 +339,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fsmount_einval);
 	ATF_TP_ADD_TC(tp, newfs_setattr_einval);
 	ATF_TP_ADD_TC(tp, newfs_move_mount_eacces);
+	ATF_TP_ADD_TC(tp, source_swapped_after_clone);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);

@@ -154,6 +154,13 @@ export LIBMOUNT_FSTAB="$W/fstab"
 run mount -a -t idmap
 [ "$rc" = 64 ] || fail "mount -a exit $rc, want 64 (some mounts succeeded)"
 [ "$(grep -c 'COUNT must be at least 1' "$ERR")" = 3 ] || fail "want 3 messages"
+# Each message names the mount point that it is about.
+for i in 7 19 30; do
+	grep -Eq "^mount\.idmap: $W/m$i: X-idmap\.uidmap: extent \"0:1:0\": COUNT must be at least 1" "$ERR" ||
+		fail "no message names $W/m$i"
+done
+[ "$(grep -c "^mount\.idmap: $W/m[0-9]*: " "$ERR")" = 3 ] ||
+	fail "want 3 messages that start with their mount point"
 i=0
 while [ $i -lt 36 ]; do
 	case $i in
@@ -162,6 +169,45 @@ while [ $i -lt 36 ]; do
 	esac
 	i=$((i + 1))
 done
+assert_no_helper_procs
+EOS
+}
+
+fstab_case nofail "nofail: a source that does not exist is no failure, as for a device"
+nofail_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/m1" "$W/m2" "$W/m3" "$W/m4" "$W/m5"
+maps="X-idmap.uidmap=1000:0:1,X-idmap.gidmap=1000:0:1"
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/m1 idmap $maps 0 0
+$W/gone $W/m2 idmap nofail,$maps 0 0
+$W/gone/dev $W/m3 idmap.ext4 nofail,$maps 0 0
+$W/ext4/u1000/x $W/m4 idmap nofail,uidmap=1000:0:1,gidmap=1000:0:1 0 0
+$W/gone $W/m5 idmap noauto,$maps 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount -a
+[ ! -s "$ERR" ] || fail "mount -a said something"
+assert_idmapped "$W/m1"
+for m in m2 m3 m4; do
+	! mountpoint -q "$W/$m" || fail "$W/$m is mounted"
+	! grep -qF "$W/$m" /run/mount/utab || fail "utab has a record of $W/$m"
+done
+[ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
+expect_exit 0 mount "$W/m2"
+[ ! -s "$ERR" ] || fail "mount $W/m2 said something"
+! mountpoint -q "$W/m2" || fail "$W/m2 is mounted"
+# -f too.
+expect_exit 0 mount -f "$W/m3"
+# Without nofail, the same source fails.
+expect_mount_failed "^mount\\.idmap: $W/m5: source \"$W/gone\" does not exist\$" "$W/m5" \
+	mount "$W/m5"
+# nofail excuses a missing source, nothing else.
+expect_mount_failed "^mount\\.idmap: $W/m2: proc at \"/proc\" does not support idmapped mounts" "$W/m2" \
+	mount -t idmap -o nofail,uidmap=0:1:1,gidmap=0:1:1 /proc "$W/m2"
+expect_mount_failed "^mount\\.idmap: $W/gone: mount point does not exist" "$W/gone" \
+	mount -t idmap -o nofail,uidmap=0:1:1,gidmap=0:1:1 "$W/ext4" "$W/gone"
 assert_no_helper_procs
 EOS
 }
@@ -231,7 +277,7 @@ EOS
 
 atf_init_test_cases() {
 	for tc in x_idmap_options etc_fstab lowercase_and_userns argv_wins \
-		escaped_fields match_source no_mapping_anywhere mount_all \
+		escaped_fields match_source no_mapping_anywhere mount_all nofail \
 		examples_verify utab_record utab_nomtab utab_failure; do
 		atf_add_test_case "$tc"
 	done

@@ -59,7 +59,7 @@ ln -s mnt "$W/link"
 # when the path changed after mount(8) looked at it.
 expect_exit 32 "$HELPER" "$W/ext4" "$W/link" -o remount,ro
 expect_one_line_err
-expect_err "remount: \"$W/link\" is a symlink, which mount.idmap does not follow"
+expect_err "^mount\\.idmap: $W/link: remount: the mount point is a symlink, which mount.idmap does not follow"
 assert_vfs "$W/mnt" rw
 expect_exit 32 "$HELPER" "$W/ext4" "$W/link" -o remount,ro,recursive
 assert_vfs "$W/mnt" rw
@@ -75,22 +75,22 @@ e2e_setup
 mount --bind "$W/ext4" "$W/mnt"
 expect_exit 32 mount -t idmap -o remount,ro "$W/ext4" "$W/mnt"
 expect_one_line_err
-expect_err "remount: \"$W/mnt\" is not an idmapped mount"
+expect_err "^mount\\.idmap: $W/mnt: remount: not an idmapped mount"
 assert_vfs "$W/mnt" rw
 # DIR alone: mount(8) passes the tmpfs's own options back.
 expect_exit 32 mount -t idmap -o remount,ro "$W/tmpfs"
 expect_one_line_err
-expect_err "remount: \"$W/tmpfs\" is not an idmapped mount"
+expect_err "^mount\\.idmap: $W/tmpfs: remount: not an idmapped mount"
 assert_vfs "$W/tmpfs" rw
 umount "$W/mnt"
 # A directory inside an idmapped mount, and one that is no mount at all.
 expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
 expect_exit 32 "$HELPER" "$W/ext4" "$W/mnt/dir" -o remount,ro
 expect_one_line_err
-expect_err "remount: \"$W/mnt/dir\" is not a mount point"
+expect_err "^mount\\.idmap: $W/mnt/dir: remount: not a mount point"
 assert_vfs "$W/mnt" rw
 expect_exit 32 "$HELPER" "$W/ext4" "$W/ext4/dir" -o remount,ro
-expect_err "remount: \"$W/ext4/dir\" is not a mount point"
+expect_err "^mount\\.idmap: $W/ext4/dir: remount: not a mount point"
 assert_no_helper_procs
 EOS
 }
@@ -103,10 +103,10 @@ expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
 # Another directory: refused, and nothing changes.
 expect_exit 32 mount -t idmap -o remount,ro "$W/tmpfs" "$W/mnt"
 expect_one_line_err
-expect_err "remount: \"$W/tmpfs\" is not the source of the mount at \"$W/mnt\""
+expect_err "^mount\\.idmap: $W/mnt: remount: \"$W/tmpfs\" is not the source of this mount"
 assert_vfs "$W/mnt" rw
 expect_exit 32 "$HELPER" "$W/nonexistent" "$W/mnt" -o remount,ro
-expect_err "is not the source of the mount"
+expect_err "is not the source of this mount"
 assert_vfs "$W/mnt" rw
 # The directory it binds, under its own name or through a symlink ...
 expect_exit 0 mount -t idmap -o remount,ro "$W/ext4" "$W/mnt"
@@ -123,7 +123,7 @@ expect_exit 0 mount -t idmap.tmpfs -o "$MAP1000" none "$W/mnt"
 expect_exit 0 mount -t idmap.tmpfs -o remount,ro none "$W/mnt"
 assert_vfs "$W/mnt" ro
 expect_exit 32 mount -t idmap.tmpfs -o remount,rw other "$W/mnt"
-expect_err "remount: \"other\" is not the source of the mount at \"$W/mnt\" \\(none\\)"
+expect_err "^mount\\.idmap: $W/mnt: remount: \"other\" is not the source of this mount \\(none\\)"
 assert_vfs "$W/mnt" ro
 EOS
 }
@@ -155,7 +155,7 @@ assert_vfs "$W/mnt" rw
 other='3:1003:1,0:1000:1,4:1004:1,6:1007:1,1:1001:1,5:1005:1,2:1002:1'
 expect_exit 32 mount -t idmap -o "remount,ro,uidmap=\"$other\",gidmap=\"$seven\"" "$W/ext4" "$W/mnt"
 expect_one_line_err
-expect_err "is mounted with uidmap=\"0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1\""
+expect_err "remount: mounted with uidmap=\"0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1\""
 assert_vfs "$W/mnt" rw
 EOS
 }

@@ -382,7 +382,7 @@ EOF
 
 	# The helper's stderr reaches the journal through journald's stream;
 	# give it a moment.
-	msg='mount.idmap: uidmap: extent "0:1:0": COUNT must be at least 1'
+	msg='mount.idmap: /srv/bad: uidmap: extent "0:1:0": COUNT must be at least 1'
 	n=0
 	until sysd journalctl --no-pager -u srv-bad.mount | grep -qF "$msg"; do
 		n=$((n + 1))

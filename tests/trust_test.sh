@@ -80,7 +80,7 @@ ln -s "$W/real" "$W/link"
 ln -s "$W/ext4" "$W/srclink"
 expect_exit 32 "$HELPER" "$W/ext4" "$W/link" -o uidmap=1000:0:1,gidmap=1000:0:1
 expect_one_line_err
-expect_err "mount point \"$W/link\" is a symlink, which mount.idmap does not follow"
+expect_err "^mount\\.idmap: $W/link: mount point is a symlink, which mount\\.idmap does not follow"
 assert_no_helper_procs
 ! mountpoint -q "$W/real" || fail "the mount went through the symlink"
 expect_exit 0 "$HELPER" "$W/srclink" "$W/mnt" -o uidmap=1000:0:1,gidmap=1000:0:1
@@ -98,7 +98,7 @@ assert_owner "$W/target-file" 0 0
 umount "$W/target-file"
 expect_exit 32 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4/u1000" "$W/mnt"
 expect_one_line_err
-expect_err "is not a directory but mount point \"$W/mnt\" is a directory"
+expect_err "^mount\\.idmap: $W/mnt: source \"$W/ext4/u1000\" is not a directory but the mount point is a directory"
 assert_no_helper_procs
 # A blank after a comma makes a new option name: say so.
 expect_rejected '" gidmap" starts with a blank' \

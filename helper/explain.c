@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The reasons for a failed mount.  The kernel says EINVAL or EPERM for
+ * many causes; the sentences here look at the source, the mount point and
+ * the mount table to name the one at hand.  Only error paths come here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmount.h>
+
+#include "cleanup.h"
+#include "explain.h"
+
+/* What mount holds @src_fd: its filesystem type and whether it is already
+ * idmapped.  Quietly "the filesystem" and false when that is unknown. */
+static void describe_source(int src_fd, char *fstype, size_t size,
+			    bool *idmapped)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	_cleanup_(mnt_free_iterp) struct libmnt_iter *it = NULL;
+	struct libmnt_fs *fs;
+	struct statx stx;
+
+	snprintf(fstype, size, "the filesystem");
+	*idmapped = false;
+	if (src_fd < 0 ||
+	    statx(src_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return;
+	tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
+		if ((uint64_t)mnt_fs_get_id(fs) != stx.stx_mnt_id)
+			continue;
+		if (mnt_fs_get_fstype(fs))
+			snprintf(fstype, size, "%s", mnt_fs_get_fstype(fs));
+		*idmapped = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
+						  "idmapped", NULL, NULL) == 0;
+		return;
+	}
+}
+
+bool explain_is_idmapped(int src_fd)
+{
+	char fstype[64];
+	bool idmapped;
+
+	describe_source(src_fd, fstype, sizeof(fstype), &idmapped);
+	return idmapped;
+}
+
+int explain_clone(const struct attach_plan *p, int err, struct diag *d)
+{
+	switch (err) {
+	case ENOSYS:
+		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
+	case ENOENT:
+		return diag_fail(d, err, "source \"%s\" does not exist",
+				 p->source);
+	case ENOTDIR:
+		return diag_fail(d, err,
+			"source \"%s\" does not exist: a part of its path is not a directory",
+			p->source);
+	default:
+		return diag_fail(d, err, "cannot clone source \"%s\": %s",
+				 p->source, strerror(err));
+	}
+}
+
+int explain_target(int err, struct diag *d)
+{
+	switch (err) {
+	case ENOENT:
+		return diag_fail(d, err, "mount point does not exist");
+	case ENOTDIR:
+		return diag_fail(d, err,
+			"mount point does not exist: a part of its path is not a directory");
+	default:
+		return diag_fail(d, err, "cannot open the mount point: %s",
+				 strerror(err));
+	}
+}
+
+/* Can the mount at @path, alone, take this idmap?  Tried on a throwaway
+ * clone, so nothing changes. */
+static bool can_idmap(const char *path, struct mount_attr *attr)
+{
+	_cleanup_close_ int fd = open_tree(AT_FDCWD, path,
+					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	return fd >= 0 &&
+	       mount_setattr(fd, "", AT_EMPTY_PATH, attr, sizeof(*attr)) == 0;
+}
+
+/* rbind failed with EINVAL: find the first mount below @src_fd that
+ * refuses the idmap, so that the message can name it. */
+static bool find_refusing_submount(int src_fd, struct mount_attr *attr,
+				   char *path, size_t size, char *fstype,
+				   size_t tsize)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
+		mnt_new_table_from_file("/proc/self/mountinfo");
+	_cleanup_(mnt_free_iterp) struct libmnt_iter *it =
+		mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	char link[64], real[4096];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", src_fd);
+	len = readlink(link, real, sizeof(real) - 1);
+	if (len <= 0)
+		return false;
+	real[len] = '\0';
+	while (tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *t = mnt_fs_get_target(fs);
+
+		if (!t || strncmp(t, real, (size_t)len) != 0 ||
+		    (t[len] != '/' && !(len == 1 && t[1])))
+			continue;
+		if (!can_idmap(t, attr)) {
+			snprintf(path, size, "%s", t);
+			snprintf(fstype, tsize, "%s",
+				 mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?");
+			return true;
+		}
+	}
+	return false;
+}
+
+int explain_setattr(const struct attach_plan *p, int src_fd, int err,
+		    struct mount_attr *attr, struct diag *d)
+{
+	char fstype[64], sub[512];
+	bool idmapped;
+
+	switch (err) {
+	case ENOSYS:
+		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
+	case EINVAL:
+		if (p->fstype)
+			return diag_fail(d, err,
+				"%s does not support idmapped mounts", p->fstype);
+		if (p->recursive &&
+		    find_refusing_submount(src_fd, attr, sub, sizeof(sub),
+					   fstype, sizeof(fstype)))
+			return diag_fail(d, err,
+				"rbind: the submount \"%s\" (%s) does not support idmapped mounts; bind without rbind, or unmount it",
+				sub, fstype);
+		describe_source(src_fd, fstype, sizeof(fstype), &idmapped);
+		return diag_fail(d, err,
+				 "%s at \"%s\" does not support idmapped mounts",
+				 fstype, p->source);
+	case EPERM:
+		return diag_fail(d, err,
+				 "not permitted to idmap \"%s\" with this user namespace",
+				 p->source);
+	default:
+		return diag_fail(d, err, "cannot idmap \"%s\": %s", p->source,
+				 strerror(err));
+	}
+}
+
+int explain_reidmap(const struct attach_plan *p, int src_fd, int err,
+		    struct mount_attr *attr, struct diag *d)
+{
+	if (err == ENOSYS)
+		return diag_fail(d, EPERM,
+			"source \"%s\" is already an idmapped mount: giving it a new idmap needs open_tree_attr() (Linux 6.15 or later); on this kernel, idmap the underlying directory instead",
+			p->source);
+	return explain_setattr(p, src_fd, err, attr, d);
+}
+
+/* What the filesystem said about its failure (the messages that the kernel
+ * queues on the fsopen() fd), as "; "-separated text.  main() escapes what
+ * a line may hold that would break the message's one line. */
+static void fs_messages(int fsfd, char *buf, size_t size)
+{
+	char line[512];
+	size_t off = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (fsfd >= 0 && off < size &&
+	       (n = read(fsfd, line, sizeof(line) - 1)) > 0) {
+		int w;
+
+		line[n] = '\0';
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		/* "e ", "w " and "i " prefixes: error, warning, info. */
+		w = snprintf(buf + off, size - off, "%s%s", off ? "; " : "",
+			     n > 2 && line[1] == ' ' ? line + 2 : line);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+int explain_fs(const struct attach_plan *p, int fsfd, const char *what,
+	       int err, struct diag *d)
+{
+	char msg[512];
+
+	fs_messages(fsfd, msg, sizeof(msg));
+	return diag_fail(d, err, "%s: %s%s%s", p->fstype, what,
+			 msg[0] ? ": " : "", msg[0] ? msg : strerror(err));
+}
+
+int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
+		      struct diag *d)
+{
+	struct stat st;
+
+	if (err == ENOENT)
+		return diag_fail(d, err, "source \"%s\" does not exist",
+				 p->source);
+	if (stat(p->source, &st) == 0 && S_ISREG(st.st_mode))
+		return diag_fail(d, err,
+			"%s: source \"%s\" is a regular file: attach it to a loop device first (losetup -f --show \"%s\") and mount the device",
+			p->fstype, p->source, p->source);
+	if (err == ENOTBLK)
+		return diag_fail(d, err, "%s: source \"%s\" is not a block device",
+				 p->fstype, p->source);
+	return explain_fs(p, fsfd, "cannot create the filesystem", err, d);
+}
+
+static const char *kind(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) ? "a directory" : "not a directory";
+}
+
+int explain_move(const struct attach_plan *p, int src_fd, int dst_fd,
+		 int err, struct diag *d)
+{
+	struct stat src, dst;
+
+	/* A directory goes on a directory, anything else on a non-directory. */
+	if (src_fd >= 0 && fstat(src_fd, &src) == 0 &&
+	    fstat(dst_fd, &dst) == 0 &&
+	    S_ISDIR(src.st_mode) != S_ISDIR(dst.st_mode))
+		return diag_fail(d, err,
+			"source \"%s\" is %s but the mount point is %s: bind a directory on a directory, a file on a file",
+			p->source, kind(&src), kind(&dst));
+	switch (err) {
+	case ENOENT:
+		return diag_fail(d, err, "mount point does not exist");
+	case ENOTDIR:
+		return diag_fail(d, err,
+			"mount point is not a directory, or the source is a directory and the mount point is not");
+	default:
+		return diag_fail(d, err, "cannot attach: %s", strerror(err));
+	}
+}
