@@ -127,8 +127,7 @@ int run_mount(const struct run_config *cfg, const struct idmap_request *req,
 		return exit_code(r, EXIT_MOUNT);
 
 	if (!cfg->fake && !cfg->nomtab) {
-		r = utab_record(cfg->source, cfg->target,
-				cfg->fstype ? cfg->fstype : "idmap", req, d);
+		r = utab_record(cfg, req, d);
 		if (r < 0)
 			return EXIT_UTAB;
 	}
