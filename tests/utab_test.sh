@@ -165,7 +165,7 @@ umount "$ns"
 EOS
 }
 
-utab_case recursive_umount_R "umount -R of a recursive mount leaves no record, nor does umount of each mount"
+utab_case recursive_umount_R "umount -R and -Rl of a recursive mount leave no record, nor does umount of each mount"
 recursive_umount_R_body() {
 	e2e_run <<'EOS'
 e2e_setup
@@ -191,6 +191,12 @@ for how in mount8 fstab helper; do
 	assert_utab_exact
 	[ "$(count_idmapped)" = 0 ] || fail "$how: idmapped mounts are left"
 done
+
+# umount -Rl, as the README advises for a busy tree.
+mount -t idmap -o "recursive,$MAP1000" "$W/ext4" "$W/mnt"
+umount -Rl "$W/mnt"
+assert_utab_exact
+[ "$(count_idmapped)" = 0 ] || fail "umount -Rl: idmapped mounts are left"
 
 # One by one, from the bottom.
 mount -t idmap -o "recursive,$MAP1000" "$W/ext4" "$W/mnt"
