@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "mountapi.h"
 #include "show.h"
+#include "utab.h"
 
 /* statmount() as of Linux 6.15; Debian 12's headers predate it. */
 #ifndef SYS_statmount
@@ -158,6 +159,13 @@ static int from_utab(const char *path, struct idmap_request *req,
 		r = diag_fail(d, EINVAL, "\"%s\" is not a mount point", path);
 	}
 	mnt_unref_table(tb);
+	if (r == 0 && !options_have_mapping(req)) {
+		_cleanup_free_ char *opts = NULL;
+
+		r = utab_find_options(path, &opts);
+		r = r > 0 ? options_parse(req, opts, d) :
+			r < 0 ? diag_fail(d, ENOMEM, "out of memory") : 0;
+	}
 	if (r == 0 && !options_have_mapping(req))
 		r = diag_fail(d, ENODATA,
 			"\"%s\" is idmapped, but this kernel (older than 6.15) cannot tell its mapping, and utab has no record of it",

@@ -298,6 +298,63 @@ static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
 	return 0;
 }
 
+/* A utab field: libmount writes a blank or a backslash as \ooo. */
+static char *unmangle(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	for (; out && *s; o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + s[3] - '0');
+			s += 4;
+		} else {
+			*o = *s++;
+		}
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+int utab_find_options(const char *target, char **opts)
+{
+	const char *path = getenv("LIBMOUNT_UTAB");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r = 0;
+
+	*opts = NULL;
+	f = fopen(path ? path : "/run/mount/utab", "re");
+	if (!f)
+		return 0;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		_cleanup_free_ char *t = NULL, *o = NULL;
+		char *save = NULL;
+
+		for (char *w = strtok_r(line, " \n", &save); w && r == 0;
+		     w = strtok_r(NULL, " \n", &save)) {
+			if (!t && strncmp(w, "TARGET=", 7) == 0)
+				r = (t = unmangle(w + 7)) ? 0 : -ENOMEM;
+			else if (!o && strncmp(w, "OPTS=", 5) == 0)
+				r = (o = unmangle(w + 5)) ? 0 : -ENOMEM;
+		}
+		if (t && o && strcmp(t, target) == 0) {
+			free(*opts);
+			*opts = o;
+			o = NULL;
+		}
+	}
+	fclose(f);
+	if (r < 0) {
+		free(*opts);
+		*opts = NULL;
+		return r;
+	}
+	return *opts ? 1 : 0;
+}
+
 /* @path made absolute and canonical, or as it is when it names nothing
  * (the source of a new filesystem, such as "none"). */
 static char *canonical(const char *path)

@@ -25,4 +25,12 @@
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 		struct diag *d);
 
+/*
+ * The options of the last utab record for @target, read from the file as
+ * it stands: libmount does not merge a record of mount(8)'s shape into the
+ * mount table.  Returns 1 with *@opts malloc'ed, 0 if there is none, or
+ * -ENOMEM.
+ */
+int utab_find_options(const char *target, char **opts);
+
 #endif
