@@ -540,8 +540,16 @@ char *options_format(const struct idmap_request *req, const char *prefix)
 	int r;
 
 	if (req->userns) {
+		/* A comma in the path must stay inside one option; a path
+		 * with quotes of its own came through as it stands. */
+		bool quote = strchr(req->userns, ',') &&
+			     !strchr(req->userns, '"');
+		_cleanup_free_ char *val = NULL;
+
 		snprintf(key, sizeof(key), "%suserns", prefix);
-		r = mnt_optstr_append_option(&optstr, key, req->userns);
+		if (asprintf(&val, quote ? "\"%s\"" : "%s", req->userns) < 0)
+			return NULL;
+		r = mnt_optstr_append_option(&optstr, key, val);
 	} else {
 		r = append_map(&optstr, prefix, "uidmap", &req->uid);
 		if (r == 0)

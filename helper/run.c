@@ -173,8 +173,7 @@ static int mount_job(const struct run_config *cfg,
 		return r < 0 ? r : 0;
 
 	*stage = STAGE_UTAB;
-	return utab_record(cfg->source, cfg->target,
-			   cfg->fstype ? cfg->fstype : "idmap", req, d);
+	return utab_record(cfg, req, d);
 }
 
 int run_mount(const struct run_config *cfg, const struct idmap_request *req,

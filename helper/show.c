@@ -20,6 +20,7 @@
 #include "mountapi.h"
 #include "names.h"
 #include "show.h"
+#include "utab.h"
 
 /* statmount() as of Linux 6.15; Debian 12's headers predate it. */
 #ifndef SYS_statmount
@@ -159,6 +160,13 @@ static int from_utab(const char *path, struct idmap_request *req,
 		r = diag_fail(d, EINVAL, "\"%s\" is not a mount point", path);
 	}
 	mnt_unref_table(tb);
+	if (r == 0 && !req->userns && !req->uid.n && !req->gid.n) {
+		_cleanup_free_ char *opts = NULL;
+
+		r = utab_find_options(path, &opts);
+		r = r > 0 ? options_parse(req, opts, d) :
+			r < 0 ? diag_fail(d, ENOMEM, "out of memory") : 0;
+	}
 	options_fill_identity(req);
 	if (r == 0 && !options_have_mapping(req))
 		r = diag_fail(d, ENODATA,

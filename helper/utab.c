@@ -1,13 +1,40 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include <unistd.h>
 
 #include <libmount.h>
 
 #include "cleanup.h"
 #include "utab.h"
+
+static void unref_tablep(struct libmnt_table **tb)
+{
+	mnt_unref_table(*tb);
+}
+
+static void unref_cachep(struct libmnt_cache **cache)
+{
+	mnt_unref_cache(*cache);
+}
+
+static void unref_fsp(struct libmnt_fs **fs)
+{
+	mnt_unref_fs(*fs);
+}
+
+static void free_updatep(struct libmnt_update **upd)
+{
+	mnt_free_update(*upd);
+}
+
+static void free_iterp(struct libmnt_iter **itr)
+{
+	mnt_free_iter(*itr);
+}
 
 /* For messages: libmount names the file only once it has chosen it. */
 static const char *utab_path(struct libmnt_update *upd)
@@ -19,44 +46,362 @@ static const char *utab_path(struct libmnt_update *upd)
 	return path ? path : "/run/mount/utab";
 }
 
-int utab_record(const char *source, const char *target, const char *fstype,
-		const struct idmap_request *req, struct diag *d)
+/* The names that options_format() writes: the helper's own record of the
+ * mapping replaces what an entry says under these names. */
+static bool is_mapping_name(const char *name)
 {
-	_cleanup_free_ char *optstr = options_format(req, "x-idmap.");
-	struct libmnt_update *upd = NULL;
-	struct libmnt_fs *fs = NULL;
-	int r;
+	return strcmp(name, "x-idmap.uidmap") == 0 ||
+	       strcmp(name, "x-idmap.gidmap") == 0 ||
+	       strcmp(name, "x-idmap.userns") == 0;
+}
+
+/*
+ * Add to *@extra the options of @optstr that mount(8) records in utab
+ * itself: libmount's userspace options without MNT_NOMTAB (x-*, _netdev,
+ * user, helper=, uhelper=).  *@any tells that there was one at all.
+ */
+static int add_recorded(char **extra, bool *any, const char *optstr)
+{
+	_cleanup_free_ char *sub = NULL;
+	char *p, *name, *val;
+	size_t nlen, vlen;
 
 	if (!optstr)
-		return diag_fail(d, ENOMEM, "out of memory");
-	upd = mnt_new_update();
-	fs = mnt_new_fs();
-	if (!upd || !fs) {
-		r = diag_fail(d, ENOMEM, "out of memory");
-		goto out;
-	}
-	mnt_fs_set_source(fs, source);
-	mnt_fs_set_target(fs, target);
-	mnt_fs_set_fstype(fs, fstype);
-	mnt_fs_set_options(fs, optstr);
+		return 0;
+	if (mnt_optstr_get_options(optstr, &sub,
+				   mnt_get_builtin_optmap(MNT_USERSPACE_MAP),
+				   MNT_NOMTAB) < 0)
+		return -ENOMEM;
+	p = sub;
+	while (p && mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen) == 0) {
+		_cleanup_free_ char *n = strndup(name, nlen);
+		_cleanup_free_ char *v = val ? strndup(val, vlen) : NULL;
 
-	/* For a bind, MS_BIND makes libmount record the root of the bind,
-	 * which is how it pairs this entry with the line in mountinfo. */
-	r = mnt_update_set_fs(upd, req->newfs ? 0 :
-				   MS_BIND | (req->recursive ? MS_REC : 0),
-			      NULL, fs);
+		if (!n || (val && !v))
+			return -ENOMEM;
+		*any = true;
+		if (is_mapping_name(n) ||
+		    (*extra && mnt_optstr_get_option(*extra, n, NULL, NULL) == 0))
+			continue;
+		if (mnt_optstr_append_option(extra, n, v) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The fstab entry of type idmap for @source on @target, which mount(8)
+ * used when it was given only one of them. */
+static int add_fstab_options(const char *source, const char *target,
+			     char **extra, bool *any)
+{
+	_cleanup_(unref_tablep) struct libmnt_table *tb = mnt_new_table();
+	_cleanup_(unref_cachep) struct libmnt_cache *cache = NULL;
+	struct libmnt_fs *fs;
+	const char *type;
+
+	if (!tb)
+		return -ENOMEM;
+	if (mnt_table_parse_fstab(tb, NULL) < 0)
+		return 0;
+	/* The entry's own strings first, as in options_from_fstab(). */
+	fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
+	if (!fs) {
+		cache = mnt_new_cache();
+		if (!cache)
+			return -ENOMEM;
+		mnt_table_set_cache(tb, cache);
+		fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
+	}
+	type = fs ? mnt_fs_get_fstype(fs) : NULL;
+	if (!type || strncmp(type, "idmap", 5) != 0 ||
+	    (type[5] != '\0' && type[5] != '.'))
+		return 0;
+	return add_recorded(extra, any, mnt_fs_get_options(fs));
+}
+
+/* /proc/PID/NAME, whole and NUL-terminated, in *@len bytes. */
+static char *read_proc(pid_t pid, const char *name, size_t *len)
+{
+	char path[64];
+	char *buf = NULL, *grown;
+	size_t cap = 0, n = 0, got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	do {
+		if (cap - n < 2) {
+			cap = cap ? cap * 2 : 4096;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = grown;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
+ * When mount(8) is our parent, the -o values on its command line: x-*
+ * options given there reach neither our argv nor an fstab entry.  Its
+ * getopt string is "aBcfFhilL:m::Mno:O:rRsU:vVwt:T:N:".
+ */
+static int add_parent_options(pid_t ppid, char **extra, bool *any)
+{
+	_cleanup_free_ char *argv = NULL;
+	enum { ARG_NONE, ARG_OPTIONS, ARG_OTHER } next = ARG_NONE;
+	size_t len = 0;
+	int r = 0;
+
+	argv = read_proc(ppid, "cmdline", &len);
+	if (!argv)
+		return 0;
+	/* argv[0] first, then each argument after its NUL. */
+	for (char *a = argv + strlen(argv) + 1; a < argv + len && r == 0;
+	     a += strlen(a) + 1) {
+		const char *opts = NULL;
+
+		if (next != ARG_NONE) {
+			opts = next == ARG_OPTIONS ? a : NULL;
+			next = ARG_NONE;
+		} else if (strcmp(a, "--") == 0) {
+			break;
+		} else if (strcmp(a, "--options") == 0) {
+			next = ARG_OPTIONS;
+		} else if (strncmp(a, "--options=", 10) == 0) {
+			opts = a + 10;
+		} else if (a[0] == '-' && a[1] != '-') {
+			for (const char *c = a + 1; *c; c++) {
+				if (*c == 'o') {
+					opts = c[1] ? c + 1 : NULL;
+					next = c[1] ? ARG_NONE : ARG_OPTIONS;
+					break;
+				}
+				if (strchr("LmOUtTN", *c)) {
+					next = c[1] || *c == 'm' ? ARG_NONE : ARG_OTHER;
+					break;
+				}
+			}
+		}
+		if (opts)
+			r = add_recorded(extra, any, opts);
+	}
+	return r;
+}
+
+/*
+ * Will mount(8) write a record of its own for this mount?  Only when it
+ * ran us, and its options include one that it records: in our argv, in
+ * the fstab entry or on its command line.  *@extra gets those options but
+ * the mapping, for the helper's record to hold what mount(8)'s would.
+ */
+static int mount8_records(const struct run_config *cfg, char **extra,
+			  bool *any)
+{
+	_cleanup_free_ char *comm = NULL;
+	pid_t ppid = getppid();
+	size_t len;
+	int r = 0;
+
+	*any = false;
+	comm = read_proc(ppid, "comm", &len);
+	if (!comm || strcmp(comm, "mount\n") != 0)
+		return 0;
+	for (size_t i = 0; i < cfg->nopts && r == 0; i++)
+		r = add_recorded(extra, any, cfg->opts[i]);
+	if (r == 0)
+		r = add_fstab_options(cfg->source, cfg->target, extra, any);
+	if (r == 0)
+		r = add_parent_options(ppid, extra, any);
+	return r;
+}
+
+/*
+ * Write one record.  libmount fills in the entry from @source, @target and
+ * the options; the root (and the bind source) are then set to what they
+ * must be, since libmount would compute them again from the source path.
+ */
+static int write_record(const char *source, const char *target,
+			const char *root, const char *bindsrc,
+			const char *optstr, struct diag *d)
+{
+	_cleanup_(free_updatep) struct libmnt_update *upd = mnt_new_update();
+	_cleanup_(unref_fsp) struct libmnt_fs *fs = mnt_new_fs();
+	struct libmnt_fs *rec;
+	int r;
+
+	if (!upd || !fs || mnt_fs_set_source(fs, source) ||
+	    mnt_fs_set_target(fs, target) || mnt_fs_set_options(fs, optstr))
+		return diag_fail(d, ENOMEM, "out of memory");
+
+	r = mnt_update_set_fs(upd, 0, NULL, fs);
+	rec = r == 0 ? mnt_update_get_fs(upd) : NULL;
+	if (rec) {
+		r = mnt_fs_set_root(rec, root);
+		if (r == 0)
+			r = mnt_fs_set_bindsrc(rec, bindsrc);
+	}
 	if (r == 0)
 		r = mnt_update_table(upd, NULL);
 	if (r < 0)
-		r = diag_fail(d, -r,
-			"mounted \"%s\" on \"%s\", but cannot record its mapping in %s: %s",
-			source, target,
-			utab_path(upd),
-			strerror(-r));
+		return diag_fail(d, -r,
+			"mounted on \"%s\", but cannot record its mapping in %s: %s",
+			target, utab_path(upd), strerror(-r));
+	return 0;
+}
+
+static bool is_idmapped(struct libmnt_fs *fs)
+{
+	const char *vfs = mnt_fs_get_vfs_options(fs);
+
+	return vfs && mnt_optstr_get_option(vfs, "idmapped", NULL, NULL) == 0;
+}
+
+/*
+ * "recursive": a record for every idmapped mount of the tree below
+ * @parent too.  umount -R unmounts them first, and util-linux (2.38 to
+ * 2.41 at least) stops updating utab for the rest of the command once it
+ * has unmounted a mount without a record, so the record of the top would
+ * stay behind.
+ */
+static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
+			const char *optstr, struct diag *d)
+{
+	_cleanup_(free_iterp) struct libmnt_iter *itr =
+		mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *child;
+	int r;
+
+	if (!itr)
+		return diag_fail(d, ENOMEM, "out of memory");
+	while ((r = mnt_table_next_child_fs(mi, itr, parent, &child)) == 0) {
+		if (!is_idmapped(child))
+			continue;
+		r = write_record(mnt_fs_get_source(child),
+				 mnt_fs_get_target(child),
+				 mnt_fs_get_root(child), NULL, optstr, d);
+		if (r == 0)
+			r = record_below(mi, child, optstr, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A utab field: libmount writes a blank or a backslash as \ooo. */
+static char *unmangle(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	for (; out && *s; o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + s[3] - '0');
+			s += 4;
+		} else {
+			*o = *s++;
+		}
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+int utab_find_options(const char *target, char **opts)
+{
+	const char *path = getenv("LIBMOUNT_UTAB");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r = 0;
+
+	*opts = NULL;
+	f = fopen(path ? path : "/run/mount/utab", "re");
+	if (!f)
+		return 0;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		_cleanup_free_ char *t = NULL, *o = NULL;
+		char *save = NULL;
+
+		for (char *w = strtok_r(line, " \n", &save); w && r == 0;
+		     w = strtok_r(NULL, " \n", &save)) {
+			if (!t && strncmp(w, "TARGET=", 7) == 0)
+				r = (t = unmangle(w + 7)) ? 0 : -ENOMEM;
+			else if (!o && strncmp(w, "OPTS=", 5) == 0)
+				r = (o = unmangle(w + 5)) ? 0 : -ENOMEM;
+		}
+		if (t && o && strcmp(t, target) == 0) {
+			free(*opts);
+			*opts = o;
+			o = NULL;
+		}
+	}
+	fclose(f);
+	if (r < 0) {
+		free(*opts);
+		*opts = NULL;
+		return r;
+	}
+	return *opts ? 1 : 0;
+}
+
+/* @path made absolute and canonical, or as it is when it names nothing
+ * (the source of a new filesystem, such as "none"). */
+static char *canonical(const char *path)
+{
+	char *cn = mnt_resolve_path(path, NULL);
+
+	return cn ? cn : strdup(path);
+}
+
+int utab_record(const struct run_config *cfg, const struct idmap_request *req,
+		struct diag *d)
+{
+	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
+	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
+	_cleanup_(unref_tablep) struct libmnt_table *mi = NULL;
+	struct libmnt_fs *top;
+	bool mount8 = false;
+	int r;
+
+	all = ours ? strdup(ours) : NULL;
+	target = canonical(cfg->target);
+	source = canonical(cfg->source);
+	if (!all || !target || !source ||
+	    mount8_records(cfg, &all, &mount8) < 0)
+		return diag_fail(d, ENOMEM, "out of memory");
+
+	mi = mnt_new_table_from_file("/proc/self/mountinfo");
+	top = mi ? mnt_table_find_target(mi, target, MNT_ITER_BACKWARD) : NULL;
+	if (!top)
+		return diag_fail(d, ENOENT,
+			"mounted \"%s\" on \"%s\", but cannot find it in /proc/self/mountinfo to record it in utab",
+			cfg->source, cfg->target);
+
+	/*
+	 * mount(8) looks for a record with its own SRC and TARGET strings
+	 * (the ones it gave us) and appends its own when there is none.
+	 * Otherwise, the source and root of mountinfo: libmount merges a
+	 * record into the mount table only when they match.
+	 */
+	if (mount8)
+		r = write_record(cfg->source, cfg->target, mnt_fs_get_root(top),
+				 NULL, all, d);
 	else
-		r = 0;
-out:
-	mnt_free_fs(fs);
-	mnt_free_update(upd);
+		r = write_record(mnt_fs_get_source(top), target,
+				 mnt_fs_get_root(top),
+				 cfg->fstype ? NULL : source, all, d);
+	if (r == 0 && req->recursive)
+		r = record_below(mi, top, ours, d);
 	return r;
 }

@@ -3,16 +3,34 @@
  * The mapping of a mount, recorded in libmount's utab as persistent user
  * options (x-idmap.uidmap=, x-idmap.gidmap=, x-idmap.userns=), so that
  * findmnt and other libmount tools show it and umount(8) cleans it up.
+ *
+ * umount(8) removes one record per unmount, so there must be exactly one
+ * record per mount.  mount(8) appends a record of its own after the helper
+ * whenever its options include one that it records (x-*, _netdev...),
+ * unless it finds a record with its SRC and TARGET strings; the helper
+ * then writes the record in that shape.  Otherwise the record carries the
+ * source and root of mountinfo, so that libmount merges it into the mount
+ * table and findmnt shows it.
  */
 #ifndef MOUNT_IDMAP_UTAB_H
 #define MOUNT_IDMAP_UTAB_H
 
 #include "diag.h"
 #include "options.h"
+#include "run.h"
 
-/* Record the mount of @source on @target.  Through libmount, so the file
+/* Record the mount that @cfg asked for and @req describes, and with
+ * "recursive" each idmapped mount below it.  Through libmount, so the file
  * is locked and replaced whole: it is never left half-written. */
-int utab_record(const char *source, const char *target, const char *fstype,
-		const struct idmap_request *req, struct diag *d);
+int utab_record(const struct run_config *cfg, const struct idmap_request *req,
+		struct diag *d);
+
+/*
+ * The options of the last utab record for @target, read from the file as
+ * it stands: libmount does not merge a record of mount(8)'s shape into the
+ * mount table.  Returns 1 with *@opts malloc'ed, 0 if there is none, or
+ * -ENOMEM.
+ */
+int utab_find_options(const char *target, char **opts);
 
 #endif

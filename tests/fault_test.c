@@ -288,6 +288,39 @@ ATF_TC_BODY(show_from_utab, tc)
 	sandbox_leave(&sb);
 }
 
+/* A record of mount(8)'s shape names SRC, not the device, so libmount does
+ * not merge it into the mount table: --show reads utab itself. */
+ROOT_TC(show_from_utab_mount8_shape)
+ATF_TC_BODY(show_from_utab_mount8_shape, tc)
+{
+	struct sandbox sb;
+	struct diag d = { "" };
+	char utab[128], *text = NULL;
+	FILE *f;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	ATF_REQUIRE_EQ_MSG(job(sb.src, sb.dst, NULL, true, &d), 0, "%s", d.msg);
+	f = fopen(utab, "w");
+	ATF_REQUIRE(f);
+	fprintf(f, "SRC=%s TARGET=/elsewhere ROOT=/ OPTS=x-idmap.uidmap=1:2:3,x-idmap.gidmap=1:2:3\n"
+		"SRC=%s TARGET=%s ROOT=/ OPTS=x-idmap.uidmap=\"0:100000:1000,1000:0:1\",x-idmap.gidmap=0:100000:65536,x-foo=a\\040b,x-systemd.automount\n",
+		sb.src, sb.src, sb.dst);
+	ATF_REQUIRE(fclose(f) == 0);
+
+	show_test_no_statmount = true;
+	ATF_CHECK_EQ_MSG(show_mount(sb.dst, &text, &d), 0, "%s", d.msg);
+	ATF_CHECK_STREQ(text ? text : "",
+			"uidmap=\"0:100000:1000,1000:0:1\",gidmap=0:100000:65536");
+	free(text);
+	show_test_no_statmount = false;
+	unsetenv("LIBMOUNT_UTAB");
+	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
 static void child_dies_at(enum userns_step step)
 {
 	struct sandbox sb;
@@ -342,6 +375,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, source_swapped_after_clone);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
+	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
 	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);

@@ -519,10 +519,61 @@ names_cleanup() {
 	sysd_kill
 }
 
+# utab_srv: the TARGETs below /srv that the booted systemd's utab records,
+# sorted, on one line.
+utab_srv() {
+	sysd cat /run/mount/utab 2>/dev/null |
+		sed -n 's/^\(.* \)\{0,1\}TARGET=\(\/srv\/[^ ]*\).*$/\2/p' |
+		sort | tr '\n' ' '
+}
+
+atf_test_case utab_cycles cleanup
+utab_cycles_head() {
+	atf_set descr "start/stop and automount cycles of fstab and native units leave one utab record per mount, and none once stopped"
+	atf_set require.user root
+	atf_set require.progs "unshare nsenter timeout systemctl"
+	atf_set timeout 120
+}
+utab_cycles_body() {
+	setup_units
+	sysd_boot idmap-e.target srv-view.mount srv-idmapped.automount \
+		srv-lazyview.automount
+
+	i=0
+	while [ "$i" -lt 5 ]; do
+		sysd systemctl start srv-view.mount ||
+			sysd_fail "cycle $i: systemctl start failed"
+		# srv-lazyview comes from an fstab line with
+		# x-systemd.automount, which mount(8) records itself.
+		for u in srv-idmapped srv-lazyview; do
+			sysd stat "/srv/${u#srv-}/u1000" >/dev/null ||
+				sysd_fail "cycle $i: stat through /srv/${u#srv-} failed"
+			wait_state "$u.mount" active
+		done
+		assert_idmapped /srv/lazyview
+		got=$(utab_srv)
+		[ "$got" = "/srv/idmapped /srv/lazyview /srv/view " ] ||
+			sysd_fail "cycle $i: utab records [$got]"
+		sysd systemctl stop srv-view.mount srv-idmapped.mount \
+			srv-lazyview.mount || sysd_fail "cycle $i: systemctl stop failed"
+		for u in srv-view srv-idmapped srv-lazyview; do
+			assert_state "$u.mount" inactive
+		done
+		got=$(utab_srv)
+		[ -z "$got" ] || sysd_fail "cycle $i: after stop, utab records [$got]"
+		i=$((i + 1))
+	done
+	sysd_stop
+}
+utab_cycles_cleanup() {
+	sysd_kill
+}
+
 atf_init_test_cases() {
 	atf_add_test_case fstab_and_unit
 	atf_add_test_case bad_mapping
 	atf_add_test_case verify
 	atf_add_test_case automount
 	atf_add_test_case names
+	atf_add_test_case utab_cycles
 }
