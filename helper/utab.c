@@ -11,31 +11,6 @@
 #include "cleanup.h"
 #include "utab.h"
 
-static void unref_tablep(struct libmnt_table **tb)
-{
-	mnt_unref_table(*tb);
-}
-
-static void unref_cachep(struct libmnt_cache **cache)
-{
-	mnt_unref_cache(*cache);
-}
-
-static void unref_fsp(struct libmnt_fs **fs)
-{
-	mnt_unref_fs(*fs);
-}
-
-static void free_updatep(struct libmnt_update **upd)
-{
-	mnt_free_update(*upd);
-}
-
-static void free_iterp(struct libmnt_iter **itr)
-{
-	mnt_free_iter(*itr);
-}
-
 /* For messages: libmount names the file only once it has chosen it. */
 static const char *utab_path(struct libmnt_update *upd)
 {
@@ -94,8 +69,8 @@ static int add_recorded(char **extra, bool *any, const char *optstr)
 static int add_fstab_options(const char *source, const char *target,
 			     char **extra, bool *any)
 {
-	_cleanup_(unref_tablep) struct libmnt_table *tb = mnt_new_table();
-	_cleanup_(unref_cachep) struct libmnt_cache *cache = NULL;
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
+	_cleanup_(mnt_unref_cachep) struct libmnt_cache *cache = NULL;
 	struct libmnt_fs *fs;
 	const char *type;
 
@@ -235,8 +210,8 @@ static int write_record(const char *source, const char *target,
 			const char *root, const char *bindsrc,
 			const char *optstr, struct diag *d)
 {
-	_cleanup_(free_updatep) struct libmnt_update *upd = mnt_new_update();
-	_cleanup_(unref_fsp) struct libmnt_fs *fs = mnt_new_fs();
+	_cleanup_(mnt_free_updatep) struct libmnt_update *upd = mnt_new_update();
+	_cleanup_(mnt_unref_fsp) struct libmnt_fs *fs = mnt_new_fs();
 	struct libmnt_fs *rec;
 	int r;
 
@@ -277,7 +252,7 @@ static bool is_idmapped(struct libmnt_fs *fs)
 static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
 			const char *optstr, struct diag *d)
 {
-	_cleanup_(free_iterp) struct libmnt_iter *itr =
+	_cleanup_(mnt_free_iterp) struct libmnt_iter *itr =
 		mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *child;
 	int r;
@@ -369,7 +344,7 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 {
 	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
 	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
-	_cleanup_(unref_tablep) struct libmnt_table *mi = NULL;
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
 	struct libmnt_fs *top;
 	bool mount8 = false;
 	int r;
