@@ -454,18 +454,16 @@ static bool is_idmap_type(const char *type)
 			strncmp(type, "idmap.", 6) == 0);
 }
 
-int options_from_fstab(struct idmap_request *req, const char *source,
-		       const char *target, struct diag *d)
+int options_fstab_entry(const char *source, const char *target,
+			struct libmnt_table **tbp, struct libmnt_fs **fsp)
 {
-	/* Declared first, freed last: the table holds a reference. */
-	_cleanup_(mnt_unref_cachep) struct libmnt_cache *cache = NULL;
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_cache *cache;
 	struct libmnt_fs *fs;
-	struct idmap_request fst;
-	int r;
 
+	*fsp = NULL;
 	if (!tb)
-		return diag_fail(d, ENOMEM, "out of memory");
+		return -ENOMEM;
 	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */
 	if (mnt_table_parse_fstab(tb, NULL) < 0)
 		return 0;
@@ -479,11 +477,30 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 	if (!fs) {
 		cache = mnt_new_cache();
 		if (!cache)
-			return diag_fail(d, ENOMEM, "out of memory");
+			return -ENOMEM;
+		/* The table takes its own reference. */
 		mnt_table_set_cache(tb, cache);
+		mnt_unref_cache(cache);
 		fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
 	}
-	req->fstab = fs && is_idmap_type(mnt_fs_get_fstype(fs));
+	if (fs && is_idmap_type(mnt_fs_get_fstype(fs))) {
+		*fsp = fs;
+		*tbp = take_ptr(&tb);
+	}
+	return 0;
+}
+
+int options_from_fstab(struct idmap_request *req, const char *source,
+		       const char *target, struct diag *d)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	struct libmnt_fs *fs;
+	struct idmap_request fst;
+	int r;
+
+	if (options_fstab_entry(source, target, &tb, &fs) < 0)
+		return diag_fail(d, ENOMEM, "out of memory");
+	req->fstab = fs != NULL;
 	if (!req->fstab)
 		return 0;
 

@@ -69,6 +69,16 @@ int options_parse(struct idmap_request *req, const char *optstr,
 bool options_have_mapping(const struct idmap_request *req);
 
 /*
+ * The fstab entry of type idmap or idmap.FSTYPE for @source on @target:
+ * *@fsp, in the table *@tbp (the caller unrefs it), or *@fsp NULL when
+ * there is none.  Returns 0 or -ENOMEM.
+ */
+struct libmnt_table;
+struct libmnt_fs;
+int options_fstab_entry(const char *source, const char *target,
+			struct libmnt_table **tbp, struct libmnt_fs **fsp);
+
+/*
  * mount(8) drops X-* options before it runs a helper, so fill in what argv
  * lacks from the fstab entry of @source on @target: its X-idmap.uidmap=,
  * X-idmap.gidmap= and X-idmap.userns= (or x-idmap.*) options.  What argv

@@ -69,29 +69,12 @@ static int add_recorded(char **extra, bool *any, const char *optstr)
 static int add_fstab_options(const char *source, const char *target,
 			     char **extra, bool *any)
 {
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
-	_cleanup_(mnt_unref_cachep) struct libmnt_cache *cache = NULL;
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_fs *fs;
-	const char *type;
 
-	if (!tb)
+	if (options_fstab_entry(source, target, &tb, &fs) < 0)
 		return -ENOMEM;
-	if (mnt_table_parse_fstab(tb, NULL) < 0)
-		return 0;
-	/* The entry's own strings first, as in options_from_fstab(). */
-	fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
-	if (!fs) {
-		cache = mnt_new_cache();
-		if (!cache)
-			return -ENOMEM;
-		mnt_table_set_cache(tb, cache);
-		fs = mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD);
-	}
-	type = fs ? mnt_fs_get_fstype(fs) : NULL;
-	if (!type || strncmp(type, "idmap", 5) != 0 ||
-	    (type[5] != '\0' && type[5] != '.'))
-		return 0;
-	return add_recorded(extra, any, mnt_fs_get_options(fs));
+	return fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) : 0;
 }
 
 /* /proc/PID/NAME, whole and NUL-terminated, in *@len bytes. */
