@@ -270,24 +270,24 @@ static int print_plan(const struct run_config *cfg,
 
 static int run(const struct config *cfg)
 {
-	struct idmap_request req;
+	struct run_state st;
 	struct diag d = { "" };
 	struct names names;
 	int rc;
 
 	names_init(&names);
-	options_init(&req);
-	req.resolver = &names.resolver;
-	rc = run_prepare(&cfg->run, &req, &d);
+	run_state_init(&st);
+	st.req.resolver = &names.resolver;
+	rc = run_prepare(&cfg->run, &st, &d);
 	/* A plan that cannot be shown is no plan to mount by; print_plan()
 	 * says so itself, and leaves d empty. */
 	if (rc == 0 && cfg->verbose)
-		rc = print_plan(&cfg->run, &req);
+		rc = print_plan(&cfg->run, &st.req);
 	if (rc == 0)
-		rc = run_mount(&cfg->run, &req, &d);
+		rc = run_mount(&cfg->run, &st, &d);
 	if (rc && d.msg[0])
 		say_failed(&cfg->run, d.msg);
-	options_free(&req);
+	run_state_free(&st);
 	names_close(&names);
 	return rc;
 }

@@ -122,16 +122,39 @@ static int prepare(const struct run_config *cfg, struct idmap_request *req,
 	return options_check(req, d);
 }
 
-int run_prepare(const struct run_config *cfg, struct idmap_request *req,
+void run_state_init(struct run_state *st)
+{
+	options_init(&st->req);
+	st->caller = (struct caller){ 0 };
+	st->record = (struct utab_plan){ 0 };
+}
+
+void run_state_free(struct run_state *st)
+{
+	options_free(&st->req);
+	caller_free(&st->caller);
+	utab_plan_free(&st->record);
+}
+
+int run_prepare(const struct run_config *cfg, struct run_state *st,
 		struct diag *d)
 {
-	return exit_code(STAGE_OPTIONS, prepare(cfg, req, d));
+	int r = prepare(cfg, &st->req, d);
+
+	if (r == 0 && !st->req.remount)
+		r = caller_read(&st->caller);
+	if (r == 0 && !st->req.remount && !cfg->fake && !cfg->nomtab)
+		r = utab_plan(cfg, &st->caller, &st->record);
+	if (r == -ENOMEM)
+		diag_fail(d, ENOMEM, "out of memory");
+	return exit_code(STAGE_OPTIONS, r);
 }
 
 static int mount_job(const struct run_config *cfg,
-		     const struct idmap_request *req, enum stage *stage,
+		     const struct run_state *st, enum stage *stage,
 		     struct diag *d)
 {
+	const struct idmap_request *req = &st->req;
 	_cleanup_close_ int nsfd = -1;
 	int r;
 
@@ -144,6 +167,9 @@ static int mount_job(const struct run_config *cfg,
 
 	if (req->remount)
 		return remount_job(cfg, req, stage, d);
+	/* What mount -a would skip, were it able to tell. */
+	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target))
+		return 0;
 
 	if (req->userns) {
 		nsfd = userns_open(req->userns, d);
@@ -173,14 +199,14 @@ static int mount_job(const struct run_config *cfg,
 		return r < 0 ? r : 0;
 
 	*stage = STAGE_UTAB;
-	return utab_record(cfg, req, d);
+	return utab_record(cfg, req, &st->record, d);
 }
 
-int run_mount(const struct run_config *cfg, const struct idmap_request *req,
+int run_mount(const struct run_config *cfg, const struct run_state *st,
 	      struct diag *d)
 {
 	enum stage stage;
-	int r = mount_job(cfg, req, &stage, d);
+	int r = mount_job(cfg, st, &stage, d);
 
 	return exit_code(stage, r);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "caller.h"
 #include "diag.h"
 #include "options.h"
 
@@ -34,13 +35,26 @@ struct run_config {
 	int rw;			/* -r: 1, -w: 0, neither: -1 */
 };
 
-/* Options, the fstab entry and every rule: no syscall that changes
- * anything.  Fills @req. */
-int run_prepare(const struct run_config *cfg, struct idmap_request *req,
+#include "utab.h"
+
+/* What the job carries from run_prepare() to run_mount(). */
+struct run_state {
+	struct idmap_request req;
+	struct caller caller;		/* mount(8), when it ran us */
+	struct utab_plan record;
+};
+
+void run_state_init(struct run_state *st);
+void run_state_free(struct run_state *st);
+
+/* Options, the fstab entry, every rule, and what mount(8) asked: no
+ * syscall that changes anything, and nothing read after -N moves us.
+ * Fills @st. */
+int run_prepare(const struct run_config *cfg, struct run_state *st,
 		struct diag *d);
 
 /* The user namespace, the mount and its utab record. */
-int run_mount(const struct run_config *cfg, const struct idmap_request *req,
+int run_mount(const struct run_config *cfg, const struct run_state *st,
 	      struct diag *d);
 
 #endif

@@ -9,6 +9,7 @@
 #include <libmount.h>
 
 #include "cleanup.h"
+#include "run.h"
 #include "utab.h"
 
 /* For messages: libmount names the file only once it has chosen it. */
@@ -77,111 +78,30 @@ static int add_fstab_options(const char *source, const char *target,
 	return fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) : 0;
 }
 
-/* /proc/PID/NAME, whole and NUL-terminated, in *@len bytes. */
-static char *read_proc(pid_t pid, const char *name, size_t *len)
+int utab_plan(const struct run_config *cfg, const struct caller *c,
+	      struct utab_plan *p)
 {
-	char path[64];
-	char *buf = NULL, *grown;
-	size_t cap = 0, n = 0, got;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	do {
-		if (cap - n < 2) {
-			cap = cap ? cap * 2 : 4096;
-			grown = realloc(buf, cap);
-			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/*
- * When mount(8) is our parent, the -o values on its command line: x-*
- * options given there reach neither our argv nor an fstab entry.  Its
- * getopt string is "aBcfFhilL:m::Mno:O:rRsU:vVwt:T:N:".
- */
-static int add_parent_options(pid_t ppid, char **extra, bool *any)
-{
-	_cleanup_free_ char *argv = NULL;
-	enum { ARG_NONE, ARG_OPTIONS, ARG_OTHER } next = ARG_NONE;
-	size_t len = 0;
 	int r = 0;
 
-	argv = read_proc(ppid, "cmdline", &len);
-	if (!argv)
-		return 0;
-	/* argv[0] first, then each argument after its NUL. */
-	for (char *a = argv + strlen(argv) + 1; a < argv + len && r == 0;
-	     a += strlen(a) + 1) {
-		const char *opts = NULL;
-
-		if (next != ARG_NONE) {
-			opts = next == ARG_OPTIONS ? a : NULL;
-			next = ARG_NONE;
-		} else if (strcmp(a, "--") == 0) {
-			break;
-		} else if (strcmp(a, "--options") == 0) {
-			next = ARG_OPTIONS;
-		} else if (strncmp(a, "--options=", 10) == 0) {
-			opts = a + 10;
-		} else if (a[0] == '-' && a[1] != '-') {
-			for (const char *c = a + 1; *c; c++) {
-				if (*c == 'o') {
-					opts = c[1] ? c + 1 : NULL;
-					next = c[1] ? ARG_NONE : ARG_OPTIONS;
-					break;
-				}
-				if (strchr("LmOUtTN", *c)) {
-					next = c[1] || *c == 'm' ? ARG_NONE : ARG_OTHER;
-					break;
-				}
-			}
-		}
-		if (opts)
-			r = add_recorded(extra, any, opts);
-	}
-	return r;
-}
-
-/*
- * Will mount(8) write a record of its own for this mount?  Only when it
- * ran us, and its options include one that it records: in our argv, in
- * the fstab entry or on its command line.  *@extra gets those options but
- * the mapping, for the helper's record to hold what mount(8)'s would.
- */
-static int mount8_records(const struct run_config *cfg, char **extra,
-			  bool *any)
-{
-	_cleanup_free_ char *comm = NULL;
-	pid_t ppid = getppid();
-	size_t len;
-	int r = 0;
-
-	*any = false;
-	comm = read_proc(ppid, "comm", &len);
-	if (!comm || strcmp(comm, "mount\n") != 0)
+	*p = (struct utab_plan){ 0 };
+	if (!c->mount8)
 		return 0;
 	for (size_t i = 0; i < cfg->nopts && r == 0; i++)
-		r = add_recorded(extra, any, cfg->opts[i]);
+		r = add_recorded(&p->extra, &p->mount8, cfg->opts[i]);
 	if (r == 0)
-		r = add_fstab_options(cfg->source, cfg->target, extra, any);
-	if (r == 0)
-		r = add_parent_options(ppid, extra, any);
+		r = add_fstab_options(cfg->source, cfg->target, &p->extra,
+				      &p->mount8);
+	for (size_t i = 0; i < c->nopts && r == 0; i++)
+		r = add_recorded(&p->extra, &p->mount8, c->opts[i]);
+	if (r < 0)
+		utab_plan_free(p);
 	return r;
+}
+
+void utab_plan_free(struct utab_plan *p)
+{
+	free(p->extra);
+	*p = (struct utab_plan){ 0 };
 }
 
 /*
@@ -323,20 +243,19 @@ static char *canonical(const char *path)
 }
 
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
-		struct diag *d)
+		const struct utab_plan *plan, struct diag *d)
 {
 	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
 	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
 	struct libmnt_fs *top;
-	bool mount8 = false;
 	int r;
 
 	all = ours ? strdup(ours) : NULL;
 	target = canonical(cfg->target);
 	source = canonical(cfg->source);
 	if (!all || !target || !source ||
-	    mount8_records(cfg, &all, &mount8) < 0)
+	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)))
 		return diag_fail(d, ENOMEM, "out of memory");
 
 	mi = mnt_new_table_from_file("/proc/self/mountinfo");
@@ -352,7 +271,7 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 * Otherwise, the source and root of mountinfo: libmount merges a
 	 * record into the mount table only when they match.
 	 */
-	if (mount8)
+	if (plan->mount8)
 		r = write_record(cfg->source, cfg->target, mnt_fs_get_root(top),
 				 NULL, all, d);
 	else

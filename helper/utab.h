@@ -15,15 +15,30 @@
 #ifndef MOUNT_IDMAP_UTAB_H
 #define MOUNT_IDMAP_UTAB_H
 
+#include "caller.h"
 #include "diag.h"
 #include "options.h"
-#include "run.h"
+
+struct run_config;
+
+/* What the record holds beside the mapping. */
+struct utab_plan {
+	bool mount8;	/* mount(8) will look for a record of its shape */
+	char *extra;	/* the options that its record would hold */
+};
+
+/* Will mount(8), our caller @c, write a record of its own?  Only when
+ * the options include one that it records: in our argv, in the fstab
+ * entry or on its command line.  Returns 0 or -ENOMEM. */
+int utab_plan(const struct run_config *cfg, const struct caller *c,
+	      struct utab_plan *plan);
+void utab_plan_free(struct utab_plan *plan);
 
 /* Record the mount that @cfg asked for and @req describes, and with
  * "recursive" each idmapped mount below it.  Through libmount, so the file
  * is locked and replaced whole: it is never left half-written. */
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
-		struct diag *d);
+		const struct utab_plan *plan, struct diag *d);
 
 /*
  * The options of the last utab record for @target, read from the file as

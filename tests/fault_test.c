@@ -105,14 +105,14 @@ static int job(const char *source, const char *target, const char *fstype,
 		.nomtab = nomtab,
 		.rw = -1,
 	};
-	struct idmap_request req;
+	struct run_state st;
 	int rc;
 
-	options_init(&req);
-	rc = run_prepare(&cfg, &req, d);
+	run_state_init(&st);
+	rc = run_prepare(&cfg, &st, d);
 	ATF_REQUIRE_EQ_MSG(rc, 0, "%s", d->msg);
-	rc = run_mount(&cfg, &req, d);
-	options_free(&req);
+	rc = run_mount(&cfg, &st, d);
+	run_state_free(&st);
 	return rc;
 }
 

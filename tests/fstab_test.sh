@@ -173,6 +173,44 @@ assert_no_helper_procs
 EOS
 }
 
+fstab_case mount_all_again "mount -a again: what is mounted stays as it is, mounted once, recorded once"
+mount_all_again_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/m1" "$W/m2" "$W/m3" "$W/m4" "$W/tmpfs/sub"
+mount -t tmpfs tmpfs "$W/tmpfs/sub"
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/m1 idmap uidmap=1000:0:1,gidmap=1000:0:1 0 0
+$W/ext4 $W/m2 idmap X-idmap.uidmap=1000:5:1,X-idmap.gidmap=1000:5:1,x-foo=1 0 0
+$W/tmpfs $W/m3 idmap recursive,uidmap=0:100:1,gidmap=0:100:1 0 0
+none $W/m4 idmap.tmpfs uidmap=0:1000:1,gidmap=0:1000:1,size=1m 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount -a
+n=$(count_idmapped)
+[ "$n" = 5 ] || fail "$n idmapped mounts after mount -a, want 5"
+assert_utab_exact "$W/m1" "$W/m2" "$W/m3" "$W/m3/sub" "$W/m4"
+# The second and third mount -a find every entry mounted: nothing stacks.
+expect_exit 0 mount -a
+expect_exit 0 mount -a -t idmap,idmap.tmpfs
+[ "$(count_idmapped)" = "$n" ] || fail "mount -a again stacked mounts: $(count_idmapped), want $n"
+assert_utab_exact "$W/m1" "$W/m2" "$W/m3" "$W/m3/sub" "$W/m4"
+# Something else on the mount point is no reason to skip.
+umount "$W/m1"
+mount --bind "$W/tmpfs" "$W/m1"
+expect_exit 0 mount -a
+assert_idmapped "$W/m1"
+assert_owner "$W/m1/u1000" 0 0
+umount "$W/m1"
+umount "$W/m1"
+umount "$W/m2"
+umount -R "$W/m3"
+umount "$W/m4"
+assert_utab_exact
+assert_no_helper_procs
+EOS
+}
+
 fstab_case nofail "nofail: a source that does not exist is no failure, as for a device"
 nofail_body() {
 	e2e_run <<'EOS'
@@ -277,7 +315,7 @@ EOS
 
 atf_init_test_cases() {
 	for tc in x_idmap_options etc_fstab lowercase_and_userns argv_wins \
-		escaped_fields match_source no_mapping_anywhere mount_all nofail \
+		escaped_fields match_source no_mapping_anywhere mount_all mount_all_again nofail \
 		examples_verify utab_record utab_nomtab utab_failure; do
 		atf_add_test_case "$tc"
 	done

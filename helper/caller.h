@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What mount(8), when it is our parent, was asked to do: a helper's argv
+ * does not tell everything that decides what we must do.  x-* options on
+ * its command line reach neither our argv nor an fstab entry, yet make it
+ * write a utab record of its own (utab.c); and mount -a skips what is
+ * mounted, which libmount cannot tell for an idmapped bind.
+ */
+#ifndef MOUNT_IDMAP_CALLER_H
+#define MOUNT_IDMAP_CALLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct caller {
+	bool mount8;		/* our parent is mount(8) */
+	bool all;		/* mount -a */
+	const char **opts;	/* the -o values of its command line */
+	size_t nopts;
+	char *cmdline;		/* what @opts point into */
+};
+
+/* Read our parent's /proc entries; before -N moves us, since the target
+ * namespace may have a /proc of its own.  Returns 0 (with *@c empty when
+ * the parent is not mount(8) or cannot be read) or -ENOMEM. */
+int caller_read(struct caller *c);
+void caller_free(struct caller *c);
+
+/*
+ * mount -a on an entry that is mounted already: @target's top mount is an
+ * idmapped mount of @source.  libmount compares the entry's source with
+ * mountinfo's, which for a bind is the device, so it would mount the
+ * entry again on every mount -a.
+ */
+bool caller_already_mounted(const char *source, const char *target);
+
+#endif
