@@ -258,9 +258,48 @@ assert_utab_exact
 EOS
 }
 
+utab_case remount_cycles "remounts of every kind, many times over, keep each record whole and single"
+remount_cycles_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/m2" "$W/m3"
+cat >"$W/fstab" <<EOF
+$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:0:1,X-idmap.gidmap=1000:0:1 0 0
+$W/ext4 $W/m2 idmap uidmap=1000:0:1,gidmap=1000:0:1,x-foo=1 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+mount "$W/mnt"
+mount "$W/m2"
+mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/m3"
+before=$(cat /run/mount/utab)
+i=0
+while [ "$i" -lt 10 ]; do
+	for m in mnt m2 m3; do
+		mount -t idmap -o remount,ro "$W/$m" || fail "remount,ro $m (cycle $i)"
+		assert_vfs "$W/$m" ro
+		mount -t idmap -o remount,rw "$W/$m" || fail "remount,rw $m (cycle $i)"
+	done
+	mount -o remount,nosuid "$W/mnt" || fail "fstab remount (cycle $i)"
+	mount -o remount,bind,nodev "$W/m3" || fail "bind remount (cycle $i)"
+	i=$((i + 1))
+done
+assert_vfs "$W/mnt" nosuid
+assert_vfs "$W/m3" nodev
+[ "$(cat /run/mount/utab)" = "$before" ] || fail "remounts changed utab:
+$before
+---
+$(cat /run/mount/utab)"
+assert_utab_exact "$W/mnt" "$W/m2" "$W/m3"
+for m in mnt m2 m3; do
+	umount "$W/$m"
+done
+assert_utab_exact
+EOS
+}
+
 atf_init_test_cases() {
 	for tc in fstab_cycles mount_direct helper_relative userns_comma \
-		recursive_umount_R concurrent; do
+		recursive_umount_R concurrent remount_cycles; do
 		atf_add_test_case "$tc"
 	done
 }
