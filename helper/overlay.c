@@ -244,7 +244,8 @@ static int idmap_upper_work(const struct attach_plan *p, struct layer *up,
 	r = idmap_clone(p, &common, top, d);
 	if (r < 0)
 		return r;
-	up->fd = openat(common.fd, below(ru, top), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	up->fd = openat(common.fd, below(ru, top),
+			O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (up->fd >= 0)
 		wk->fd = openat(common.fd, below(rw, top),
 				O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -196,7 +196,7 @@ ROOT_CASE(fsopen_emfile, fails_at(ATTACH_FSOPEN, EMFILE, "tmpfs", EXIT_SYSTEM,
 ROOT_CASE(fsconfig_einval, fails_at(ATTACH_FSCONFIG, EINVAL, "tmpfs", EXIT_MOUNT,
 	  "source rejected"))
 ROOT_CASE(fsmount_einval, fails_at(ATTACH_FSMOUNT, EINVAL, "tmpfs", EXIT_MOUNT,
-	  "fsmount"))
+	  "tmpfs: fsmount: Invalid argument"))
 ROOT_CASE(newfs_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
 	  EXIT_MOUNT, "tmpfs does not support idmapped mounts"))
 ROOT_CASE(newfs_move_mount_eacces, fails_at(ATTACH_MOVE_MOUNT, EACCES, "tmpfs",

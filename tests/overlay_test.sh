@@ -143,6 +143,11 @@ expect_mount_failed 'overlay: lower layer "/proc" \(proc\) does not support idma
 same_lines "$before"
 expect_mount_failed "overlay: upper directory \"$W/ext4/nope\" does not exist" \
 	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/nope,workdir=$W/ext4/rw/work,$MAPS" overlay "$W/mnt"
+# nofail: a layer that does not exist is no failure; nothing is mounted.
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/ext4/l1:$W/ext4/gone,nofail,$MAPS" overlay "$W/mnt"
+[ ! -s "$ERR" ] || fail "nofail printed: $(cat "$ERR")"
+! mountpoint -q "$W/mnt" || fail "nofail mounted something"
+same_lines "$before"
 # A merged overlay cannot be a layer: named.
 mkdir "$W/merged"
 mount -t overlay overlay -o "lowerdir=$W/ext4/l1:$W/ext4/l2" "$W/merged"
