@@ -175,6 +175,9 @@ utab_before=$(cat /run/mount/utab 2>/dev/null || true)
 before=$(lines)
 expect_exit 0 mount -a -t idmap.overlay
 assert_owner "$W/mnt/b" 100005 100005
+# mount -a again finds it mounted.
+expect_exit 0 mount -a -t idmap.overlay
+[ "$(grep -c " $W/mnt " /proc/self/mountinfo)" = 1 ] || fail "mount -a mounted it twice"
 findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" |
 	grep -q 'x-idmap.uidmap=0:100000:65536,x-idmap.gidmap=0:100000:65536' ||
 	fail "no utab record: $(findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt")"

@@ -294,17 +294,23 @@ assert_state() {
 	[ "$got" = "$2" ] || sysd_fail "$1 is $got, want $2"
 }
 
+# assert_owners DIR: the files of /srv/data show the owners of OWNERS
+# through DIR.
+assert_owners() {
+	echo "$OWNERS" | while read -r f u g; do
+		got=$(sysd stat -c '%u %g' "$1/$f")
+		[ "$got" = "$u $g" ] ||
+			{ echo "$1/$f is owned by $got, want $u $g" >&2; exit 1; }
+	done || sysd_fail "wrong owners through $1"
+}
+
 # assert_idmapped DIR: an idmapped mount is on DIR, with the owners of
 # OWNERS.
 assert_idmapped() {
 	vfs=$(sysd findmnt -n -o VFS-OPTIONS --mountpoint "$1" | tail -n 1)
 	echo ",$vfs," | grep -q ',idmapped,' ||
 		sysd_fail "$1 is not idmapped: VFS options \"$vfs\""
-	echo "$OWNERS" | while read -r f u g; do
-		got=$(sysd stat -c '%u %g' "$1/$f")
-		[ "$got" = "$u $g" ] ||
-			{ echo "$1/$f is owned by $got, want $u $g" >&2; exit 1; }
-	done || sysd_fail "wrong owners through $1"
+	assert_owners "$1"
 }
 
 # assert_unmounted DIR: nothing but an autofs trigger is on DIR.
@@ -543,11 +549,7 @@ EOF
 	assert_state srv-ovl.mount active
 	[ "$(sysd findmnt -n -o FSTYPE --mountpoint /srv/ovl)" = overlay ] ||
 		sysd_fail "/srv/ovl is not an overlay"
-	echo "$OWNERS" | while read -r f u g; do
-		got=$(sysd stat -c '%u %g' "/srv/ovl/$f")
-		[ "$got" = "$u $g" ] ||
-			{ echo "/srv/ovl/$f is owned by $got, want $u $g" >&2; exit 1; }
-	done || sysd_fail "wrong owners through /srv/ovl"
+	assert_owners /srv/ovl
 	# The upper's owner (on-disk 0, seen as 100000) writes; it lands as 0.
 	sysd setpriv --reuid=100000 --regid=100000 --clear-groups \
 		touch /srv/ovl/new || sysd_fail "cannot write through /srv/ovl"
