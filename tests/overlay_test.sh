@@ -96,6 +96,34 @@ assert_owner "$W/mnt/f" 100003 100003
 ! touch "$W/mnt/x" 2>/dev/null || fail "a lower-only overlay took a write"
 umount "$W/mnt"
 same_lines "$before"
+# "::" starts the data-only layers, which overlayfs does not merge.
+mkdir "$W/tmpfs/data"
+touch "$W/tmpfs/data/only-data"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1:$W/tmpfs/l2::$W/tmpfs/data,$MAPS" overlay "$W/mnt"
+[ -e "$W/mnt/b" ] || fail "the second lower layer is missing"
+[ ! -e "$W/mnt/only-data" ] || fail "the data-only layer was merged as a lower one"
+umount "$W/mnt"
+same_lines "$before"
+EOS
+}
+
+overlay_case userns "userns= gives the layers the maps of an existing user namespace"
+userns_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+e2e_userns_start "0 100000 65536" "0 100000 65536"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/ext4/l1:$W/ext4/l2,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,userns=/proc/$NSPID/ns/user" overlay "$W/mnt"
+e2e_userns_stop
+assert_owner "$W/mnt/b" 100005 100005
+as_user 100009 / touch "$W/mnt/new"
+assert_owner "$W/ext4/rw/upper/new" 9 9
+umount "$W/mnt"
+# A namespace that leaves the upper's owner (on-disk 0) out is refused.
+e2e_userns_start "1 100001 10" "1 100001 10"
+expect_mount_failed "upper directory \"$W/ext4/rw/upper\" is owned by on-disk 0:0, which the mapping leaves unmapped" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,userns=/proc/$NSPID/ns/user" overlay "$W/mnt"
+e2e_userns_stop
 EOS
 }
 
@@ -262,7 +290,7 @@ EOS
 }
 
 atf_init_test_cases() {
-	for c in layers lower_only options errors fstab_utab remount fake; do
+	for c in layers lower_only userns options errors fstab_utab remount fake; do
 		atf_add_test_case "$c"
 	done
 }
