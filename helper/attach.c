@@ -19,15 +19,10 @@
 #include "cleanup.h"
 #include "explain.h"
 #include "mountapi.h"
+#include "overlay.h"
 
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 int (*attach_test_fault)(enum attach_step step);
-/* Fail @call with the errno that the test asks for, or make it. */
-#define FAULT(step, call)                                               \
-	((attach_test_fault && (errno = attach_test_fault(step)) != 0) ? \
-		 -1 : (call))
-#else
-#define FAULT(step, call) (call)
 #endif
 
 /* A failure @r that only says SRC does not exist is none with nofail, as
@@ -67,7 +62,7 @@ static int open_target(const struct attach_plan *p, struct diag *d)
 
 /* -t idmap.FSTYPE: a filesystem context with every option set.  The kernel
  * parses each option here, but nothing touches the device yet. */
-static int fs_configure(const struct attach_plan *p, struct diag *d)
+int attach_fs_context(const struct attach_plan *p, struct diag *d)
 {
 	_cleanup_close_ int fsfd = FAULT(ATTACH_FSOPEN,
 					 fsopen(p->fstype, FSOPEN_CLOEXEC));
@@ -141,7 +136,7 @@ static int fs_check_source(const struct attach_plan *p, struct diag *d)
 /* -f with -t idmap.FSTYPE: the options and SRC, but no superblock. */
 static int fs_dry_run(const struct attach_plan *p, struct diag *d)
 {
-	_cleanup_close_ int fsfd = fs_configure(p, d);
+	_cleanup_close_ int fsfd = attach_fs_context(p, d);
 
 	return fsfd < 0 ? fsfd : fs_check_source(p, d);
 }
@@ -189,7 +184,9 @@ static int make_tree(const struct attach_plan *p, int src, struct diag *d)
 						OPEN_TREE_CLOEXEC | rec));
 		return tree >= 0 ? tree : explain_clone(p, errno, d);
 	}
-	fsfd = fs_configure(p, d);
+	if (overlay_is(p->fstype))
+		return overlay_make(p, d);
+	fsfd = attach_fs_context(p, d);
 	if (fsfd < 0)
 		return fsfd;
 	return fs_create(p, fsfd, d);
@@ -198,8 +195,10 @@ static int make_tree(const struct attach_plan *p, int src, struct diag *d)
 int attach_mount(const struct attach_plan *p, struct diag *d)
 {
 	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	/* A merged overlay cannot be idmapped: its layers are. */
 	struct mount_attr attr = {
-		.attr_set = p->attr_set | MOUNT_ATTR_IDMAP,
+		.attr_set = p->attr_set |
+			    (overlay_is(p->fstype) ? 0 : MOUNT_ATTR_IDMAP),
 		.attr_clr = p->attr_clr,
 		.userns_fd = (uint64_t)p->userns_fd,
 	};
@@ -214,7 +213,8 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 	if (dst < 0)
 		return dst;
 	if (p->fstype && p->dry_run)
-		return unless_nofail(p, fs_dry_run(p, d));
+		return unless_nofail(p, overlay_is(p->fstype) ?
+					overlay_make(p, d) : fs_dry_run(p, d));
 
 	tree = make_tree(p, src, d);
 	if (tree < 0)

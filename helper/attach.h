@@ -44,6 +44,10 @@ struct attach_plan {
 int attach_mount(const struct attach_plan *plan, struct diag *d);
 #define ATTACH_NO_SOURCE 1
 
+/* fsopen(p->fstype) with "source", "ro" and p->params set: the context fd,
+ * or a negative errno.  The kernel parses each option; nothing is created. */
+int attach_fs_context(const struct attach_plan *p, struct diag *d);
+
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 /* The system calls a test may make fail. */
 enum attach_step {
@@ -54,11 +58,19 @@ enum attach_step {
 	ATTACH_FSMOUNT,
 	ATTACH_MOUNT_SETATTR,
 	ATTACH_MOVE_MOUNT,
+	ATTACH_OVERLAY_FD,	/* a layer given to overlayfs as an fd */
 };
 
 /* Called before each step: a non-zero return is the errno with which the
  * step then fails, without being made.  Test builds only. */
 extern int (*attach_test_fault)(enum attach_step step);
+
+/* Fail @call with the errno that the test asks for, or make it. */
+#define FAULT(step, call)                                               \
+	((attach_test_fault && (errno = attach_test_fault(step)) != 0) ? \
+		 -1 : (call))
+#else
+#define FAULT(step, call) (call)
 #endif
 
 #endif

@@ -207,8 +207,59 @@ int explain_fs(const struct attach_plan *p, int fsfd, const char *what,
 	char msg[512];
 
 	fs_messages(fsfd, msg, sizeof(msg));
-	return diag_fail(d, err, "%s: %s%s%s", p->fstype, what,
-			 msg[0] ? ": " : "", msg[0] ? msg : strerror(err));
+	return diag_fail(d, err, "%s: %s: %s", p->fstype, what,
+			 msg[0] ? msg : strerror(err));
+}
+
+int explain_log_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
+		closep(&fd);
+	return fd;
+}
+
+/* Append to @buf the lines of the kernel log since explain_log_open()
+ * that start with "@fstype" ("overlay" logs as "overlayfs: "). */
+static void log_messages(int log_fd, const char *fstype, char *buf,
+			 size_t size)
+{
+	char rec[1024];
+	size_t off = strlen(buf);
+	ssize_t n;
+
+	/* One record per read(); EPIPE when one was overwritten. */
+	while (log_fd >= 0 && off < size &&
+	       ((n = read(log_fd, rec, sizeof(rec) - 1)) > 0 ||
+		(n < 0 && errno == EPIPE))) {
+		char *text;
+		int w;
+
+		if (n < 0)
+			continue;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		if (!text || strncmp(++text, fstype, strlen(fstype)) != 0)
+			continue;
+		text[strcspn(text, "\n")] = '\0';
+		w = snprintf(buf + off, size - off, "%s%s", off ? "; " : "",
+			     text);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+int explain_fs_log(const struct attach_plan *p, int fsfd, int log_fd,
+		   const char *what, int err, struct diag *d)
+{
+	char msg[768];
+
+	fs_messages(fsfd, msg, sizeof(msg));
+	log_messages(log_fd, p->fstype, msg, sizeof(msg));
+	return diag_fail(d, err, "%s: %s: %s", p->fstype, what,
+			 msg[0] ? msg : strerror(err));
 }
 
 int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
@@ -227,6 +278,42 @@ int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
 		return diag_fail(d, err, "%s: source \"%s\" is not a block device",
 				 p->fstype, p->source);
 	return explain_fs(p, fsfd, "cannot create the filesystem", err, d);
+}
+
+int explain_layer(const char *role, const char *path, int err,
+		  struct diag *d)
+{
+	_cleanup_close_ int fd = -1;
+	char fstype[64];
+	bool idmapped;
+
+	switch (err) {
+	case ENOSYS:
+		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
+	case ENOENT:
+		return diag_fail(d, err, "overlay: %s \"%s\" does not exist",
+				 role, path);
+	case ENOTDIR:
+		return diag_fail(d, err,
+			"overlay: %s \"%s\" is not a directory, or a part of its path is not",
+			role, path);
+	case EINVAL:
+	case EPERM:
+		fd = open(path, O_PATH | O_CLOEXEC);
+		describe_source(fd, fstype, sizeof(fstype), &idmapped);
+		if (idmapped)
+			return diag_fail(d, err,
+				"overlay: %s \"%s\" is on an idmapped mount, which cannot be idmapped again: give the directory below that mount",
+				role, path);
+		if (err == EINVAL)
+			return diag_fail(d, err,
+				"overlay: %s \"%s\" (%s) does not support idmapped mounts",
+				role, path, fstype);
+		/* fallthrough */
+	default:
+		return diag_fail(d, err, "overlay: cannot idmap %s \"%s\": %s",
+				 role, path, strerror(err));
+	}
 }
 
 static const char *kind(const struct stat *st)

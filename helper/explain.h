@@ -45,6 +45,20 @@ int explain_fs(const struct attach_plan *p, int fsfd, const char *what,
 int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
 		      struct diag *d);
 
+/* The kernel log from its end on, for the lines that a filesystem logs
+ * there rather than to its context (overlayfs does): an fd, or -1. */
+int explain_log_open(void);
+
+/* As explain_fs(), with the lines that @p->fstype logged to @log_fd
+ * ("overlayfs: ...") after the context's messages.  @fsfd may be -1. */
+int explain_fs_log(const struct attach_plan *p, int fsfd, int log_fd,
+		   const char *what, int err, struct diag *d);
+
+/* -t idmap.overlay: cloning or idmapping the layer at @path failed; @role
+ * says which layer ("lower layer", "upper directory"...). */
+int explain_layer(const char *role, const char *path, int err,
+		  struct diag *d);
+
 /* move_mount() of the tree of @src_fd (-1 for a new filesystem) onto
  * @dst_fd failed. */
 int explain_move(const struct attach_plan *p, int src_fd, int dst_fd,

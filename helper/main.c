@@ -116,6 +116,8 @@ static void usage(FILE *out)
 "  -N NS      work in mount namespace NS (a PID or /proc/PID/ns/mnt)\n"
 "  -t idmap   the type, as mount(8) passes it; -t idmap.FSTYPE mounts a new\n"
 "             FSTYPE filesystem, and passes other options to it\n"
+"             -t idmap.overlay idmaps each layer (lowerdir, upperdir, workdir)\n"
+"             and builds the overlay of them; the upper's owner must be mapped\n"
 "  --show [DIR]   print the mapping of the idmapped mount at DIR, as\n"
 "             options for fstab; without DIR, of every idmapped mount\n"
 "  -h, --help     print this text\n"

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "mountapi.h"
+#include "overlay.h"
 #include "remount.h"
 #include "show.h"
 
@@ -85,7 +86,8 @@ int remount_open(const char *path, struct remount_target *t, struct diag *d)
 		return diag_fail(d, EINVAL, "remount: not a mount point");
 	if (r < 0)
 		return r;
-	if (!idmapped)
+	t->overlay = !idmapped && show_is_idmap_overlay(path);
+	if (!idmapped && !t->overlay)
 		return diag_fail(d, EINVAL,
 			"remount: not an idmapped mount, which is all mount.idmap changes: remount it without -t idmap");
 	return 0;
@@ -120,6 +122,10 @@ static bool fs_has(const struct remount_target *t, const struct fs_param *p)
 	char *val;
 	size_t len;
 
+	/* The layers of an idmapped overlay show as "/", "/upper"...:
+	 * nothing to compare the fstab's paths with. */
+	if (t->overlay && overlay_is_layer(p->key))
+		return true;
 	if (mnt_optstr_get_option(t->fs_options, p->key, &val, &len) != 0)
 		return false;
 	if (!p->value)
@@ -172,11 +178,17 @@ int remount_apply(const struct remount_target *t,
 		.attr_clr = req->attr_clr,
 	};
 	unsigned int flags = AT_EMPTY_PATH | (req->recursive ? AT_RECURSIVE : 0);
+	bool whole_set = req->whole_set;
+
+	/* An idmapped overlay is not "idmapped" in mountinfo: mount(8)
+	 * passed its options back merged when they name its layers. */
+	for (size_t i = 0; t->overlay && i < req->nparams; i++)
+		whole_set |= overlay_is_layer(req->params[i].key);
 
 	/* mount(8) passed the mount's own flags back with the new ones: one
 	 * it left out goes, as with mount -o remount,bind (given suid, it
 	 * drops nosuid and passes nothing). */
-	if (req->whole_set)
+	if (whole_set)
 		attr.attr_clr |= ~attr.attr_set &
 			(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 			 MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |

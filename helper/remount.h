@@ -22,6 +22,9 @@ struct remount_target {
 	ino_t ino;		/* ... and its inode */
 	char *source;		/* as mountinfo shows it */
 	char *fs_options;	/* the superblock's options, from mountinfo */
+	/* An overlay of idmapped layers (-t idmap.overlay): mountinfo shows
+	 * its layers as the detached clones they were, not as given. */
+	bool overlay;
 };
 
 #define REMOUNT_TARGET_INIT { .fd = -1 }

@@ -125,9 +125,10 @@ static int from_kernel(const char *path, struct idmap_request *req,
 				  strerror(errno));
 	if (!(sm->mask & SM_MNT_BASIC))
 		return 0;
+	/* Not idmapped itself: maybe an overlay of idmapped layers, which
+	 * only its utab record tells. */
 	if (!(sm->mnt_attr & MOUNT_ATTR_IDMAP))
-		return diag_fail(d, ENODATA, "\"%s\" is not an idmapped mount",
-				 path);
+		return 0;
 	if ((sm->mask & (SM_MNT_UIDMAP | SM_MNT_GIDMAP)) !=
 	    (SM_MNT_UIDMAP | SM_MNT_GIDMAP))
 		return 0;
@@ -136,6 +137,38 @@ static int from_kernel(const char *path, struct idmap_request *req,
 		r = read_kernel_map(sm, sm->mnt_gidmap_num, sm->mnt_gidmap,
 				    &req->gid, d);
 	return r < 0 ? r : 1;
+}
+
+/* An overlayfs that mount.idmap assembled from idmapped layers: the
+ * overlay itself is not idmapped; its utab record says how the layers
+ * are. */
+static bool is_idmap_overlay(struct libmnt_fs *fs)
+{
+	const char *opts = mnt_fs_get_user_options(fs);
+
+	return mnt_fs_get_fstype(fs) &&
+	       strcmp(mnt_fs_get_fstype(fs), "overlay") == 0 &&
+	       (mnt_optstr_get_option(opts, "x-idmap.uidmap", NULL, NULL) == 0 ||
+		mnt_optstr_get_option(opts, "x-idmap.gidmap", NULL, NULL) == 0 ||
+		mnt_optstr_get_option(opts, "x-idmap.userns", NULL, NULL) == 0);
+}
+
+/* Idmapped, or an overlay of idmapped layers. */
+static bool is_idmap_mount(struct libmnt_fs *fs)
+{
+	return mnt_optstr_get_option(mnt_fs_get_vfs_options(fs), "idmapped",
+				     NULL, NULL) == 0 ||
+	       is_idmap_overlay(fs);
+}
+
+bool show_is_idmap_overlay(const char *path)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_fs *fs;
+
+	return tb && mnt_table_parse_mtab(tb, NULL) == 0 &&
+	       (fs = mnt_table_find_target(tb, path, MNT_ITER_BACKWARD)) &&
+	       is_idmap_overlay(fs);
 }
 
 /* Fall back on the x-idmap.* record in utab. */
@@ -150,8 +183,7 @@ static int from_utab(const char *path, struct idmap_request *req,
 		return diag_fail(d, ENOMEM, "out of memory");
 	if (mnt_table_parse_mtab(tb, NULL) == 0 &&
 	    (fs = mnt_table_find_target(tb, path, MNT_ITER_BACKWARD))) {
-		if (mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-					  "idmapped", NULL, NULL) != 0)
+		if (!is_idmap_mount(fs))
 			r = diag_fail(d, ENODATA,
 				      "\"%s\" is not an idmapped mount", path);
 		else
@@ -232,8 +264,8 @@ int show_mount(const char *path, char **text, struct diag *d)
 
 int show_all(char **text, struct diag *d)
 {
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
-		mnt_new_table_from_file("/proc/self/mountinfo");
+	/* mountinfo with the utab records, which name idmapped overlays. */
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
 	_cleanup_(mnt_free_iterp) struct libmnt_iter *it =
 		mnt_new_iter(MNT_ITER_FORWARD);
 	_cleanup_free_ char *out = NULL;
@@ -242,15 +274,14 @@ int show_all(char **text, struct diag *d)
 	size_t len = 0;
 
 	f = open_memstream(&out, &len);
-	if (!tb || !it || !f)
+	if (!tb || !it || !f || mnt_table_parse_mtab(tb, NULL) < 0)
 		return diag_fail(d, ENOMEM, "cannot read the mount table");
 	while (mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *target = mnt_fs_get_target(fs);
 		_cleanup_free_ char *opts = NULL;
 		struct diag sub;
 
-		if (mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-					  "idmapped", NULL, NULL) != 0)
+		if (!is_idmap_mount(fs))
 			continue;
 		/* The target as mountinfo writes it, so that a tab or a
 		 * newline in it cannot make a line of its own. */

@@ -3,6 +3,8 @@
 #ifndef MOUNT_IDMAP_SHOW_H
 #define MOUNT_IDMAP_SHOW_H
 
+#include <stdbool.h>
+
 #include "diag.h"
 #include "options.h"
 
@@ -22,8 +24,11 @@ int show_mount(const char *path, char **text, struct diag *d);
  * namespace; *text is malloc'ed (empty when there are none). */
 int show_all(char **text, struct diag *d);
 
+/* Is the mount at @path an overlay that mount.idmap assembled from
+ * idmapped layers (type overlay, with an x-idmap.* record in utab)? */
+bool show_is_idmap_overlay(const char *path);
+
 #ifdef MOUNT_IDMAP_TEST_HOOKS
-#include <stdbool.h>
 /* Act as a kernel older than 6.15, which statmount() cannot tell the maps
  * of.  Test builds only. */
 extern bool show_test_no_statmount;

@@ -21,6 +21,8 @@
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/capability.h>
+#include <sys/fsuid.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,12 +92,11 @@ static bool is_mounted(const char *path)
 	return found;
 }
 
-/* The whole job as main() would run it: run_prepare, then run_mount. */
-static int job(const char *source, const char *target, const char *fstype,
-	       bool nomtab, struct diag *d)
+/* The whole job as main() would run it, with options @opts. */
+static int job_with(const char *source, const char *target, const char *fstype,
+		    const char *opts, bool nomtab, struct diag *d)
 {
-	char opts[] = "uidmap=0:100000:65536,gidmap=0:100000:65536";
-	char *optv[] = { opts };
+	char *optv[] = { (char *)opts };
 	struct run_config cfg = {
 		.source = source,
 		.target = target,
@@ -114,6 +115,14 @@ static int job(const char *source, const char *target, const char *fstype,
 	rc = run_mount(&cfg, &st, d);
 	run_state_free(&st);
 	return rc;
+}
+
+/* The whole job as main() would run it: run_prepare, then run_mount. */
+static int job(const char *source, const char *target, const char *fstype,
+	       bool nomtab, struct diag *d)
+{
+	return job_with(source, target, fstype,
+			"uidmap=0:100000:65536,gidmap=0:100000:65536", nomtab, d);
 }
 
 /*
@@ -187,7 +196,7 @@ ROOT_CASE(fsopen_emfile, fails_at(ATTACH_FSOPEN, EMFILE, "tmpfs", EXIT_SYSTEM,
 ROOT_CASE(fsconfig_einval, fails_at(ATTACH_FSCONFIG, EINVAL, "tmpfs", EXIT_MOUNT,
 	  "source rejected"))
 ROOT_CASE(fsmount_einval, fails_at(ATTACH_FSMOUNT, EINVAL, "tmpfs", EXIT_MOUNT,
-	  "fsmount"))
+	  "tmpfs: fsmount: Invalid argument"))
 ROOT_CASE(newfs_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
 	  EXIT_MOUNT, "tmpfs does not support idmapped mounts"))
 ROOT_CASE(newfs_move_mount_eacces, fails_at(ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
@@ -321,6 +330,130 @@ ATF_TC_BODY(show_from_utab_mount8_shape, tc)
 	sandbox_leave(&sb);
 }
 
+/* Layers l1 (a file of on-disk uid 0), upper and work in the sandbox, and
+ * the options that name them. */
+static void overlay_layers(const struct sandbox *sb, char *opts, size_t size)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/l1", sb->src);
+	ATF_REQUIRE(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/l1/a", sb->src);
+	ATF_REQUIRE((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/upper", sb->src);
+	ATF_REQUIRE(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/work", sb->src);
+	ATF_REQUIRE(mkdir(path, 0755) == 0);
+	snprintf(opts, size,
+		 "uidmap=0:100000:65536,gidmap=0:100000:65536,lowerdir=%s/l1,upperdir=%s/upper,workdir=%s/work",
+		 sb->src, sb->src, sb->src);
+}
+
+/*
+ * Before Linux 6.13, overlayfs takes no fd for a layer (EINVAL): the
+ * helper then gives it the /proc/self/fd path of the same idmapped clone,
+ * and the overlay is as good.
+ */
+ROOT_TC(overlay_layers_by_path)
+ATF_TC_BODY(overlay_layers_by_path, tc)
+{
+	struct sandbox sb;
+	struct diag d = { "" };
+	unsigned char before[32], after[32];
+	char opts[512], path[160];
+	struct stat st;
+	int fd;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	fault_step = ATTACH_OVERLAY_FD;
+	fault_errno = EINVAL;
+	attach_test_fault = inject;
+	fd_set_of(before);
+	ATF_CHECK_EQ_MSG(job_with("overlay", sb.dst, "overlay", opts, true, &d),
+			 0, "%s", d.msg);
+	fd_set_of(after);
+	attach_test_fault = NULL;
+	ATF_CHECK(memcmp(before, after, sizeof(before)) == 0);
+	ATF_REQUIRE(is_mounted(sb.dst));
+	snprintf(path, sizeof(path), "%s/a", sb.dst);
+	ATF_REQUIRE(stat(path, &st) == 0);
+	ATF_CHECK_EQ(st.st_uid, 100000);
+	/* Copy-up works: the upper is writable as its owner. */
+	ATF_REQUIRE((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/upper/a", sb.src);
+	ATF_REQUIRE(stat(path, &st) == 0);
+	ATF_CHECK_EQ(st.st_uid, 0);
+	require_no_children();
+	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
+/* What the credentials were when overlayfs was asked to create. */
+static uid_t create_fsuid;
+static bool create_dac_override;
+
+static int fail_create(enum attach_step step)
+{
+	cap_t caps;
+	cap_flag_value_t v = CAP_CLEAR;
+
+	/* The context's own options are set as root: only the creation
+	 * runs as the upper's owner. */
+	if (step != ATTACH_FSCONFIG || setfsuid((uid_t)-1) == 0)
+		return 0;
+	create_fsuid = (uid_t)setfsuid((uid_t)-1);
+	caps = cap_get_proc();
+	cap_get_flag(caps, CAP_DAC_OVERRIDE, CAP_EFFECTIVE, &v);
+	cap_free(caps);
+	create_dac_override = v == CAP_SET;
+	return EIO;
+}
+
+/*
+ * The overlay is created as the upper directory's owner seen through the
+ * idmap (on-disk 0 -> 100000), with every capability kept; when that
+ * fails, the helper is root again, with the capabilities it had.
+ */
+ROOT_TC(overlay_create_credentials)
+ATF_TC_BODY(overlay_create_credentials, tc)
+{
+	struct sandbox sb;
+	char opts[512];
+	cap_t caps_before, caps_after;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	caps_before = cap_get_proc();
+	ATF_REQUIRE(caps_before);
+	attach_test_fault = fail_create;
+	{
+		struct diag d = { "" };
+
+		ATF_CHECK_EQ(job_with("overlay", sb.dst, "overlay", opts, true,
+				      &d), EXIT_MOUNT);
+		ATF_CHECK_MSG(strstr(d.msg, "cannot create the overlay"), "%s",
+			      d.msg);
+	}
+	attach_test_fault = NULL;
+	ATF_CHECK_EQ(create_fsuid, 100000);
+	ATF_CHECK(create_dac_override);
+	ATF_CHECK_EQ(setfsuid((uid_t)-1), 0);
+	ATF_CHECK_EQ(setfsgid((gid_t)-1), 0);
+	caps_after = cap_get_proc();
+	ATF_CHECK(caps_after && cap_compare(caps_before, caps_after) == 0);
+	cap_free(caps_before);
+	cap_free(caps_after);
+	ATF_CHECK(!is_mounted(sb.dst));
+	require_no_children();
+	sandbox_leave(&sb);
+}
+
 static void child_dies_at(enum userns_step step)
 {
 	struct sandbox sb;
@@ -376,6 +509,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
+	ATF_TP_ADD_TC(tp, overlay_layers_by_path);
+	ATF_TP_ADD_TC(tp, overlay_create_credentials);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
 	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);

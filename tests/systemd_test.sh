@@ -96,6 +96,8 @@ mkdir /srv/data
 touch /srv/data/root /srv/data/u1000 /srv/data/u100000
 chown 1000:1000 /srv/data/u1000
 chown 100000:100000 /srv/data/u100000
+# The upper and work directories of the idmapped overlay case.
+mkdir -p /srv/rw/upper /srv/rw/work
 
 # mount(8) finds the fresh helper in /sbin (/usr/sbin on Debian).
 mount -t overlay overlay -o "lowerdir=$T/sbin-top:/usr/sbin" /usr/sbin
@@ -292,17 +294,23 @@ assert_state() {
 	[ "$got" = "$2" ] || sysd_fail "$1 is $got, want $2"
 }
 
+# assert_owners DIR: the files of /srv/data show the owners of OWNERS
+# through DIR.
+assert_owners() {
+	echo "$OWNERS" | while read -r f u g; do
+		got=$(sysd stat -c '%u %g' "$1/$f")
+		[ "$got" = "$u $g" ] ||
+			{ echo "$1/$f is owned by $got, want $u $g" >&2; exit 1; }
+	done || sysd_fail "wrong owners through $1"
+}
+
 # assert_idmapped DIR: an idmapped mount is on DIR, with the owners of
 # OWNERS.
 assert_idmapped() {
 	vfs=$(sysd findmnt -n -o VFS-OPTIONS --mountpoint "$1" | tail -n 1)
 	echo ",$vfs," | grep -q ',idmapped,' ||
 		sysd_fail "$1 is not idmapped: VFS options \"$vfs\""
-	echo "$OWNERS" | while read -r f u g; do
-		got=$(sysd stat -c '%u %g' "$1/$f")
-		[ "$got" = "$u $g" ] ||
-			{ echo "$1/$f is owned by $got, want $u $g" >&2; exit 1; }
-	done || sysd_fail "wrong owners through $1"
+	assert_owners "$1"
 }
 
 # assert_unmounted DIR: nothing but an autofs trigger is on DIR.
@@ -569,6 +577,48 @@ utab_cycles_cleanup() {
 	sysd_kill
 }
 
+atf_test_case overlay cleanup
+overlay_head() {
+	atf_set descr "a Type=idmap.overlay unit comes up with every layer idmapped, writes land as on-disk ids, and stops"
+	atf_set require.user root
+	atf_set require.progs "unshare nsenter timeout systemctl"
+	atf_set timeout 90
+}
+overlay_body() {
+	mkdir -p units
+	: >fstab
+	cat >units/srv-ovl.mount <<'EOF'
+[Mount]
+What=overlay
+Where=/srv/ovl
+Type=idmap.overlay
+Options=lowerdir=/srv/data,upperdir=/srv/rw/upper,workdir=/srv/rw/work,uidmap=0:100000:65536,gidmap=0:100000:65536,nosuid
+EOF
+	sysd_boot idmap-o.target srv-ovl.mount
+
+	assert_state srv-ovl.mount active
+	[ "$(sysd findmnt -n -o FSTYPE --mountpoint /srv/ovl)" = overlay ] ||
+		sysd_fail "/srv/ovl is not an overlay"
+	assert_owners /srv/ovl
+	# The upper's owner (on-disk 0, seen as 100000) writes; it lands as 0.
+	sysd setpriv --reuid=100000 --regid=100000 --clear-groups \
+		touch /srv/ovl/new || sysd_fail "cannot write through /srv/ovl"
+	[ "$(sysd stat -c '%u %g' /srv/rw/upper/new)" = "0 0" ] ||
+		sysd_fail "the upper holds $(sysd stat -c '%u %g' /srv/rw/upper/new), want 0 0"
+	sysd grep -q 'TARGET=/srv/ovl .*x-idmap.uidmap=0:100000:65536' \
+		/run/mount/utab || sysd_fail "no utab record for /srv/ovl"
+
+	sysd systemctl stop srv-ovl.mount || sysd_fail "systemctl stop failed"
+	assert_state srv-ovl.mount inactive
+	assert_unmounted /srv/ovl
+	! sysd grep -q 'TARGET=/srv/ovl ' /run/mount/utab ||
+		sysd_fail "utab still records /srv/ovl"
+	sysd_stop
+}
+overlay_cleanup() {
+	sysd_kill
+}
+
 atf_init_test_cases() {
 	atf_add_test_case fstab_and_unit
 	atf_add_test_case bad_mapping
@@ -576,4 +626,5 @@ atf_init_test_cases() {
 	atf_add_test_case automount
 	atf_add_test_case names
 	atf_add_test_case utab_cycles
+	atf_add_test_case overlay
 }

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * -t idmap.overlay.  Each layer is cloned with open_tree(OPEN_TREE_CLONE)
+ * and idmapped with mount_setattr(); fsopen("overlay") takes the detached
+ * clones as fds (FSCONFIG_SET_FD, Linux 6.13+) or, on 6.8 to 6.12, as
+ * /proc/self/fd/N paths of the same clones.  Then FSCONFIG_CMD_CREATE,
+ * under the credentials of the upper directory's owner as the idmap shows
+ * it: overlayfs creates its work directory (and later copies up, makes
+ * whiteouts) with the credentials in force here, through the upper's
+ * idmap, where root's fsuid 0 is usually unmapped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "explain.h"
+#include "mountapi.h"
+#include "overlay.h"
+
+/* One layer: its overlayfs key, its path as given, its idmapped clone. */
+struct layer {
+	const char *key;	/* lowerdir+, datadir+, upperdir, workdir */
+	char *path;
+	int fd;
+	/* The clone that holds fd, when fd lies below its root: closing a
+	 * detached tree's own fd dissolves it, so keep it open. */
+	int tree;
+};
+
+struct layers {
+	struct layer *v;
+	size_t n;
+	struct fs_param *other;	/* every other option, for overlayfs */
+	size_t nother;
+};
+
+static void layers_free(struct layers *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		free(ls->v[i].path);
+		closep(&ls->v[i].fd);
+		closep(&ls->v[i].tree);
+	}
+	free(ls->v);
+	free(ls->other);
+}
+
+bool overlay_is(const char *fstype)
+{
+	return fstype && strcmp(fstype, "overlay") == 0;
+}
+
+static const char *role(const char *key)
+{
+	return strcmp(key, "upperdir") == 0 ? "upper directory" :
+	       strcmp(key, "workdir") == 0 ? "work directory" :
+	       strcmp(key, "datadir+") == 0 ? "data layer" : "lower layer";
+}
+
+static int add_layer(struct layers *ls, const char *key, const char *path,
+		     size_t len, struct diag *d)
+{
+	struct layer *grown = reallocarray(ls->v, ls->n + 1, sizeof(*grown));
+
+	if (!grown)
+		return diag_fail(d, ENOMEM, "out of memory");
+	ls->v = grown;
+	grown[ls->n].key = key;
+	grown[ls->n].fd = -1;
+	grown[ls->n].tree = -1;
+	grown[ls->n].path = strndup(path, len);
+	if (!grown[ls->n].path)
+		return diag_fail(d, ENOMEM, "out of memory");
+	ls->n++;
+	return 0;
+}
+
+/* lowerdir=L1:L2::D1 as overlayfs reads it: ':' separates layers, "::"
+ * starts the data-only ones, '\' makes the next character plain. */
+static int split_lowerdir(struct layers *ls, const char *value,
+			  struct diag *d)
+{
+	const char *key = "lowerdir+";
+	_cleanup_free_ char *buf = malloc(strlen(value) + 1);
+
+	if (!buf)
+		return diag_fail(d, ENOMEM, "out of memory");
+	for (const char *s = value; *s;) {
+		size_t len = 0;
+		int r;
+
+		for (; *s && *s != ':'; s++) {
+			if (*s == '\\' && s[1])
+				s++;
+			buf[len++] = *s;
+		}
+		if (len == 0)
+			return diag_fail(d, EINVAL,
+				"overlay: lowerdir=\"%s\" has an empty layer: separate layers with one ':' (\"::\" only before data-only layers)",
+				value);
+		r = add_layer(ls, key, buf, len, d);
+		if (r < 0)
+			return r;
+		if (*s == ':' && *++s == ':') {
+			key = "datadir+";
+			s++;
+		}
+	}
+	return 0;
+}
+
+bool overlay_is_layer(const char *key)
+{
+	return strcmp(key, "lowerdir") == 0 || strcmp(key, "lowerdir+") == 0 ||
+	       strcmp(key, "datadir+") == 0 || strcmp(key, "upperdir") == 0 ||
+	       strcmp(key, "workdir") == 0;
+}
+
+/* The layers named in p->params, in order, and the other options. */
+static int parse_layers(const struct attach_plan *p, struct layers *ls,
+			struct diag *d)
+{
+	ls->other = calloc(p->nparams + 1, sizeof(*ls->other));
+	if (!ls->other)
+		return diag_fail(d, ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->nparams; i++) {
+		const struct fs_param *fp = &p->params[i];
+		int r;
+
+		if (!overlay_is_layer(fp->key)) {
+			ls->other[ls->nother++] = *fp;
+			continue;
+		}
+		if (!fp->value || !fp->value[0])
+			return diag_fail(d, EINVAL,
+				"overlay: option \"%s\" needs a path, as in %s=/DIR",
+				fp->key, fp->key);
+		r = strcmp(fp->key, "lowerdir") == 0 ?
+			split_lowerdir(ls, fp->value, d) :
+			add_layer(ls, fp->key, fp->value, strlen(fp->value), d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Clone @path and idmap the clone into l->fd; nothing is attached.
+ * Messages name the layer. */
+static int idmap_clone(const struct attach_plan *p, struct layer *l,
+		       const char *path, struct diag *d)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP,
+		.userns_fd = (uint64_t)p->userns_fd,
+	};
+	_cleanup_close_ int fd = FAULT(ATTACH_OPEN_TREE,
+		open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+
+	if (fd < 0)
+		return explain_layer(role(l->key), l->path, errno, d);
+	if (FAULT(ATTACH_MOUNT_SETATTR,
+		  mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr))) < 0)
+		return explain_layer(role(l->key), l->path, errno, d);
+	l->fd = take_fd(&fd);
+	return 0;
+}
+
+static int idmap_layer(const struct attach_plan *p, struct layer *l,
+		       struct diag *d)
+{
+	return idmap_clone(p, l, l->path, d);
+}
+
+/* The deepest directory above both @a and @b (canonical paths). */
+static char *common_dir(const char *a, const char *b)
+{
+	size_t len = 0, i;
+
+	for (i = 0; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			len = i;
+	/* One may be the other, or above it. */
+	if ((!a[i] || a[i] == '/') && (!b[i] || b[i] == '/'))
+		len = i;
+	return strndup(a, len ? len : 1);
+}
+
+static uint64_t mount_id(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* @path below @dir, or "." for @dir itself. */
+static const char *below(const char *path, const char *dir)
+{
+	const char *rel = path + strlen(dir);
+
+	while (*rel == '/')
+		rel++;
+	return *rel ? rel : ".";
+}
+
+/*
+ * overlayfs wants the upper and work directories on one mount.  Clone the
+ * directory above both, once, idmap that clone, and open both in it.  When
+ * they lie on different mounts, clone each, and let overlayfs say so.
+ */
+static int idmap_upper_work(const struct attach_plan *p, struct layer *up,
+			    struct layer *wk, struct diag *d)
+{
+	_cleanup_free_ char *ru = NULL, *rw = NULL, *top = NULL;
+	struct layer common = { up->key, NULL, -1, -1 };
+	uint64_t id;
+	int r;
+
+	ru = realpath(up->path, NULL);
+	if (!ru)
+		return explain_layer(role(up->key), up->path, errno, d);
+	rw = realpath(wk->path, NULL);
+	if (!rw)
+		return explain_layer(role(wk->key), wk->path, errno, d);
+	top = common_dir(ru, rw);
+	if (!top)
+		return diag_fail(d, ENOMEM, "out of memory");
+	id = mount_id(ru);
+	if (!id || id != mount_id(rw) || id != mount_id(top)) {
+		r = idmap_layer(p, up, d);
+		return r < 0 ? r : idmap_layer(p, wk, d);
+	}
+	common.path = up->path;		/* for messages */
+	r = idmap_clone(p, &common, top, d);
+	if (r < 0)
+		return r;
+	up->fd = openat(common.fd, below(ru, top),
+			O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (up->fd >= 0)
+		wk->fd = openat(common.fd, below(rw, top),
+				O_PATH | O_DIRECTORY | O_CLOEXEC);
+	up->tree = take_fd(&common.fd);
+	return up->fd < 0 ? explain_layer(role(up->key), up->path, errno, d) :
+	       wk->fd < 0 ? explain_layer(role(wk->key), wk->path, errno, d) : 0;
+}
+
+/* Forget the messages of a failed fsconfig() that we retry. */
+static void drain(int fsfd)
+{
+	char buf[512];
+
+	while (read(fsfd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Hand the idmapped clone to overlayfs: as an fd, or where the kernel
+ * takes no fds for layers (before 6.13), as its /proc/self/fd path. */
+static int set_layer(const struct attach_plan *p, int fsfd, struct layer *l,
+		     bool first, bool *by_path, struct diag *d)
+{
+	char what[4200], proc[32];
+
+	if (!*by_path) {
+		if (FAULT(ATTACH_OVERLAY_FD,
+			  fsconfig(fsfd, FSCONFIG_SET_FD, l->key, NULL,
+				   l->fd)) == 0)
+			return 0;
+		if (first && errno == EINVAL) {
+			drain(fsfd);
+			*by_path = true;
+		}
+	}
+	if (*by_path) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->fd);
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, l->key, proc, 0) == 0)
+			return 0;
+	}
+	snprintf(what, sizeof(what), "%s \"%s\" rejected", role(l->key),
+		 l->path);
+	return explain_fs(p, fsfd, what, errno, d);
+}
+
+/* The value of /proc/sys/fs/@name: the id that stands for "unmapped". */
+static unsigned int overflow_id(const char *name)
+{
+	char path[64];
+	unsigned int id = 65534;
+	_cleanup_(fclosep) FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/sys/fs/%s", name);
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%u", &id) != 1)
+		id = 65534;
+	return id;
+}
+
+/* The credentials that overlayfs keeps for its upper work. */
+struct owner {
+	bool active;
+	uid_t uid, old_uid;
+	gid_t gid, old_gid;
+	cap_t saved;
+};
+
+/* The upper directory's owner as its idmapped clone shows it: an OUTER
+ * id, or the overflow id when the map leaves the owner out. */
+static int upper_owner(const struct layer *upper, struct owner *o,
+		       struct diag *d)
+{
+	struct stat seen, raw;
+
+	if (fstat(upper->fd, &seen) < 0 || stat(upper->path, &raw) < 0)
+		return diag_fail(d, errno, "upper directory \"%s\": %s",
+				 upper->path, strerror(errno));
+	if (seen.st_uid == overflow_id("overflowuid") ||
+	    seen.st_gid == overflow_id("overflowgid"))
+		return diag_fail(d, EOVERFLOW,
+			"upper directory \"%s\" is owned by on-disk %u:%u, which the mapping leaves unmapped: overlayfs writes the upper as its owner; map that owner (as an INNER id) or chown the upper and work directories to a mapped id",
+			upper->path, (unsigned int)raw.st_uid,
+			(unsigned int)raw.st_gid);
+	o->uid = seen.st_uid;
+	o->gid = seen.st_gid;
+	return 0;
+}
+
+/* Back to the credentials we had: root's fsuid, our capabilities. */
+static void owner_end(struct owner *o)
+{
+	if (!o->active)
+		return;
+	setfsuid(o->old_uid);
+	setfsgid(o->old_gid);
+	cap_set_proc(o->saved);
+	cap_free(o->saved);
+	o->active = false;
+}
+
+/* Take the upper owner's fsuid and fsgid, keeping every capability: the
+ * change of fsuid drops the filesystem ones, raise them again. */
+static int owner_begin(struct owner *o, struct diag *d)
+{
+	cap_t raised;
+	int r = 0;
+
+	o->saved = cap_get_proc();
+	raised = cap_get_proc();
+	if (!o->saved || !raised) {
+		cap_free(raised);
+		cap_free(o->saved);
+		return diag_fail(d, ENOMEM, "out of memory");
+	}
+	o->active = true;
+	o->old_gid = (gid_t)setfsgid(o->gid);
+	o->old_uid = (uid_t)setfsuid(o->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != o->uid ||
+	    (gid_t)setfsgid((gid_t)-1) != o->gid)
+		r = diag_fail(d, EPERM, "cannot take the upper directory's owner %u:%u as fsuid/fsgid",
+			      (unsigned int)o->uid, (unsigned int)o->gid);
+	else if (cap_fill(raised, CAP_EFFECTIVE, CAP_PERMITTED) < 0 ||
+		 cap_set_proc(raised) < 0)
+		r = diag_fail(d, errno, "cannot keep the capabilities as the upper directory's owner: %s",
+			      strerror(errno));
+	cap_free(raised);
+	if (r < 0)
+		owner_end(o);
+	return r;
+}
+
+/* FSCONFIG_CMD_CREATE as the owner of the upper, and back. */
+static int create(const struct attach_plan *p, int fsfd, int log,
+		  const struct layer *upper, struct diag *d)
+{
+	_cleanup_(owner_end) struct owner o = { .active = false };
+	int r;
+
+	if (upper) {
+		r = upper_owner(upper, &o, d);
+		if (r == 0)
+			r = owner_begin(&o, d);
+		if (r < 0)
+			return r;
+	}
+	if (FAULT(ATTACH_FSCONFIG,
+		  fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) < 0)
+		return explain_fs_log(p, fsfd, log, "cannot create the overlay",
+				      errno, d);
+	return 0;
+}
+
+/* The finished overlay, detached.  overlayfs falls back to read-only,
+ * with a line in the kernel log (@log) only, when it cannot use the
+ * upper. */
+static int mount_overlay(const struct attach_plan *p, int fsfd, int log,
+			 bool upper, struct diag *d)
+{
+	_cleanup_close_ int mnt = FAULT(ATTACH_FSMOUNT,
+					fsmount(fsfd, FSMOUNT_CLOEXEC, 0));
+	struct statvfs sv;
+
+	if (mnt < 0)
+		return explain_fs(p, fsfd, "fsmount", errno, d);
+	if (upper && !(p->attr_set & MOUNT_ATTR_RDONLY) &&
+	    fstatvfs(mnt, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		return explain_fs_log(p, -1, log,
+			"overlayfs could not use the upper layer and came up read-only, so nothing was mounted",
+			EROFS, d);
+	return take_fd(&mnt);
+}
+
+int overlay_make(const struct attach_plan *p, struct diag *d)
+{
+	_cleanup_(layers_free) struct layers ls = { NULL, 0, NULL, 0 };
+	_cleanup_close_ int fsfd = -1, log = -1;
+	struct attach_plan opts = *p;
+	struct layer *upper = NULL, *work = NULL;
+	bool by_path = false;
+	int r;
+
+	r = parse_layers(p, &ls, d);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ls.n; i++) {
+		if (strcmp(ls.v[i].key, "upperdir") == 0)
+			upper = &ls.v[i];
+		else if (strcmp(ls.v[i].key, "workdir") == 0)
+			work = &ls.v[i];
+	}
+	for (size_t i = 0; i < ls.n; i++) {
+		struct layer *l = &ls.v[i];
+
+		r = 0;
+		if (l == upper && work)
+			r = idmap_upper_work(p, upper, work, d);
+		else if (l != work || !upper)
+			r = idmap_layer(p, l, d);
+		if (r < 0)
+			return r;
+	}
+	opts.params = ls.other;
+	opts.nparams = ls.nother;
+	fsfd = attach_fs_context(&opts, d);
+	if (fsfd < 0)
+		return fsfd;
+	for (size_t i = 0; i < ls.n; i++) {
+		r = set_layer(p, fsfd, &ls.v[i], i == 0, &by_path, d);
+		if (r < 0)
+			return r;
+	}
+	if (p->dry_run)
+		return upper ? upper_owner(upper, &(struct owner){ 0 }, d) : 0;
+	/* overlayfs tells the kernel log, not the context, most of why it
+	 * fails: read what it logs from here on. */
+	log = explain_log_open();
+	r = create(p, fsfd, log, upper, d);
+	if (r < 0)
+		return r;
+	return mount_overlay(p, fsfd, log, upper != NULL, d);
+}

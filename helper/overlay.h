@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * -t idmap.overlay: an overlayfs assembled from idmapped layers.  The
+ * kernel cannot idmap a merged overlay, so every layer (each lowerdir,
+ * the upperdir and the workdir) is cloned and idmapped on its own, and the
+ * overlay is built from those detached clones.  Nothing is attached until
+ * attach.c moves the finished overlay to DIR.
+ */
+#ifndef MOUNT_IDMAP_OVERLAY_H
+#define MOUNT_IDMAP_OVERLAY_H
+
+#include <stdbool.h>
+
+#include "attach.h"
+#include "diag.h"
+
+/* Is @fstype the one this file assembles? */
+bool overlay_is(const char *fstype);
+
+/* Does the overlayfs option @key name a layer (lowerdir, lowerdir+,
+ * datadir+, upperdir, workdir)? */
+bool overlay_is_layer(const char *key);
+
+/*
+ * The overlay of @p (its params name the layers; the rest pass through to
+ * overlayfs), every layer idmapped with p->userns_fd, as a detached mount:
+ * returns its fd, or a negative errno with the reason in @d.  With
+ * p->dry_run, returns 0 once the layers and the options passed, without
+ * creating the filesystem.
+ */
+int overlay_make(const struct attach_plan *p, struct diag *d);
+
+#endif

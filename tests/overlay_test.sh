@@ -1,0 +1,296 @@
+#! @ATF_SH@
+# SPDX-License-Identifier: Apache-2.0
+#
+# -t idmap.overlay: an overlayfs whose layers (lowerdirs, upperdir and
+# workdir) are idmapped, through the real mount(8).  Each case runs in
+# private mount and pid namespaces with a private /run, on layers on tmpfs
+# and on the work directory's filesystem (ext4 here).
+
+e2e_run() {
+	cat '@E2E_LIB@' - >script.sh
+	unshare --mount --propagation private --pid --fork --mount-proc \
+		/bin/sh -eu script.sh ||
+		atf_fail "the script failed; see its stderr"
+}
+
+overlay_case() {
+	atf_test_case "$1"
+	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; }"
+}
+
+# Layers below $1: l1 (file "a", on-disk 0; dir "d" on-disk 1000), l2
+# (file "b", on-disk 5), rw/upper (mode 0777, so a mapped user may create)
+# and rw/work.  The maps: on-disk 0-65535 seen as 100000-165535.
+layers() {
+	cat <<'EOS'
+mk_layers() {
+	mkdir -p "$1/l1/d" "$1/l2" "$1/rw/upper" "$1/rw/work"
+	echo a >"$1/l1/a"
+	chown 1000:1000 "$1/l1/d"
+	echo b >"$1/l2/b"
+	chown 5:5 "$1/l2/b"
+	chmod 0777 "$1/rw/upper"
+}
+MAPS=uidmap=0:100000:65536,gidmap=0:100000:65536
+lines() { wc -l </proc/self/mountinfo; }
+# same_lines N: mountinfo has N lines, as before: nothing was left behind.
+same_lines() {
+	[ "$(lines)" = "$1" ] || fail "mountinfo: $1 lines before, $(lines) now"
+}
+EOS
+}
+
+overlay_case layers "owners through the overlay, writes, copy-up and whiteouts land as on-disk INNER ids (tmpfs and ext4)"
+layers_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+for base in "$W/tmpfs" "$W/ext4"; do
+	mk_layers "$base"
+	before=$(lines)
+	expect_exit 0 mount -t idmap.overlay -o "lowerdir=$base/l1:$base/l2,upperdir=$base/rw/upper,workdir=$base/rw/work,$MAPS" overlay "$W/mnt"
+	[ "$(findmnt -n -o FSTYPE --mountpoint "$W/mnt")" = overlay ] || fail "not an overlay"
+	# Only the overlay is new: no staging mount of a layer is left.
+	[ "$(lines)" = $((before + 1)) ] || fail "mountinfo: $before lines before, $(lines) after"
+	assert_owner "$W/mnt/a" 100000 100000
+	assert_owner "$W/mnt/d" 101000 101000
+	assert_owner "$W/mnt/b" 100005 100005
+	# A new file by OUTER+7 is stored as on-disk 7.
+	as_user 100007 / touch "$W/mnt/new"
+	assert_owner "$W/mnt/new" 100007 100007
+	assert_owner "$base/rw/upper/new" 7 7
+	# Copy-up of a lower file keeps its on-disk owner.
+	echo more >>"$W/mnt/b"
+	assert_owner "$base/rw/upper/b" 5 5
+	assert_owner "$W/mnt/b" 100005 100005
+	[ "$(cat "$base/l2/b")" = b ] || fail "the lower layer changed"
+	# A deletion leaves a whiteout, a 0/0 character device, in the upper.
+	rm "$W/mnt/a"
+	[ "$(stat -c '%F %t:%T' "$base/rw/upper/a")" = "character special file 0:0" ] ||
+		fail "no whiteout: $(stat -c '%F %t:%T' "$base/rw/upper/a")"
+	[ -e "$base/l1/a" ] || fail "the lower file went"
+	umount "$W/mnt"
+	same_lines "$before"
+	# The upper is portable: another mapping shows the same on-disk ids
+	# shifted by it.
+	expect_exit 0 mount -t idmap.overlay -o "lowerdir=$base/l1:$base/l2,upperdir=$base/rw/upper,workdir=$base/rw/work,idmap=b:0:200000:65536" overlay "$W/mnt"
+	assert_owner "$W/mnt/new" 200007 200007
+	assert_owner "$W/mnt/b" 200005 200005
+	[ ! -e "$W/mnt/a" ] || fail "the whiteout does not hide a"
+	umount "$W/mnt"
+done
+EOS
+}
+
+overlay_case lower_only "a lower-only overlay is read-only and idmapped; a backslash in lowerdir= escapes a colon"
+lower_only_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/tmpfs"
+mkdir "$W/tmpfs/c:olon"
+touch "$W/tmpfs/c:olon/f"
+chown 3:3 "$W/tmpfs/c:olon/f"
+before=$(lines)
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1:$W/tmpfs/c\\:olon,$MAPS" overlay "$W/mnt"
+assert_owner "$W/mnt/a" 100000 100000
+assert_owner "$W/mnt/f" 100003 100003
+! touch "$W/mnt/x" 2>/dev/null || fail "a lower-only overlay took a write"
+umount "$W/mnt"
+same_lines "$before"
+# "::" starts the data-only layers, which overlayfs does not merge.
+mkdir "$W/tmpfs/data"
+touch "$W/tmpfs/data/only-data"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1:$W/tmpfs/l2::$W/tmpfs/data,$MAPS" overlay "$W/mnt"
+[ -e "$W/mnt/b" ] || fail "the second lower layer is missing"
+[ ! -e "$W/mnt/only-data" ] || fail "the data-only layer was merged as a lower one"
+umount "$W/mnt"
+same_lines "$before"
+EOS
+}
+
+overlay_case userns "userns= gives the layers the maps of an existing user namespace"
+userns_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+e2e_userns_start "0 100000 65536" "0 100000 65536"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/ext4/l1:$W/ext4/l2,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,userns=/proc/$NSPID/ns/user" overlay "$W/mnt"
+e2e_userns_stop
+assert_owner "$W/mnt/b" 100005 100005
+as_user 100009 / touch "$W/mnt/new"
+assert_owner "$W/ext4/rw/upper/new" 9 9
+umount "$W/mnt"
+# A namespace that leaves the upper's owner (on-disk 0) out is refused.
+e2e_userns_start "1 100001 10" "1 100001 10"
+expect_mount_failed "upper directory \"$W/ext4/rw/upper\" is owned by on-disk 0:0, which the mapping leaves unmapped" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,userns=/proc/$NSPID/ns/user" overlay "$W/mnt"
+e2e_userns_stop
+EOS
+}
+
+overlay_case options "overlay options pass through; ro and nosuid apply to the overlay mount"
+options_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+L="lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
+expect_exit 0 mount -t idmap.overlay -o "$L,$MAPS,redirect_dir=on,index=on,nosuid,nodev" overlay "$W/mnt"
+fsopts=$(findmnt -n -o FS-OPTIONS --mountpoint "$W/mnt")
+echo "$fsopts" | tr , '\n' | grep -qx redirect_dir=on || fail "redirect_dir= not passed: $fsopts"
+echo "$fsopts" | tr , '\n' | grep -qx index=on || fail "index= not passed: $fsopts"
+assert_vfs "$W/mnt" nosuid
+assert_vfs "$W/mnt" nodev
+assert_not_vfs "$W/mnt" idmapped
+umount "$W/mnt"
+expect_exit 0 mount -t idmap.overlay -o "ro,$L,$MAPS" overlay "$W/mnt"
+assert_vfs "$W/mnt" ro
+! touch "$W/mnt/x" 2>/dev/null || fail "ro overlay took a write"
+umount "$W/mnt"
+# An option overlayfs does not know: its own message, exit 32.
+expect_mount_failed 'overlay: option "bogus=1" rejected: overlay: Unknown parameter .bogus.' \
+	"$W/mnt" mount -t idmap.overlay -o "$L,$MAPS,bogus=1" overlay "$W/mnt"
+EOS
+}
+
+overlay_case errors "errors name the layer, or quote overlayfs; nothing is left mounted"
+errors_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+mkdir "$W/other"
+mount -t tmpfs tmpfs "$W/other"
+mkdir "$W/other/work"
+before=$(lines)
+expect_mount_failed "^mount\\.idmap: $W/mnt: overlay: cannot create the overlay: overlayfs: missing 'workdir'\$" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,$MAPS" overlay "$W/mnt"
+same_lines "$before"
+expect_mount_failed "overlay: cannot create the overlay: overlayfs: workdir and upperdir must reside under the same mount\$" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/other/work,$MAPS" overlay "$W/mnt"
+same_lines "$before"
+expect_mount_failed 'overlay: lower layer "/proc" \(proc\) does not support idmapped mounts$' \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1:/proc,$MAPS" overlay "$W/mnt"
+same_lines "$before"
+expect_mount_failed "overlay: upper directory \"$W/ext4/nope\" does not exist" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/nope,workdir=$W/ext4/rw/work,$MAPS" overlay "$W/mnt"
+# nofail: a layer that does not exist is no failure; nothing is mounted.
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/ext4/l1:$W/ext4/gone,nofail,$MAPS" overlay "$W/mnt"
+[ ! -s "$ERR" ] || fail "nofail printed: $(cat "$ERR")"
+! mountpoint -q "$W/mnt" || fail "nofail mounted something"
+same_lines "$before"
+# A merged overlay cannot be a layer: named.
+mkdir "$W/merged"
+mount -t overlay overlay -o "lowerdir=$W/ext4/l1:$W/ext4/l2" "$W/merged"
+before=$(lines)
+expect_mount_failed "overlay: lower layer \"$W/merged\" \\(overlay\\) does not support idmapped mounts" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/merged,$MAPS" overlay "$W/mnt"
+# An upper whose owner the map leaves out: overlayfs could not write it.
+chown 70000:70000 "$W/ext4/rw/upper"
+expect_mount_failed "upper directory \"$W/ext4/rw/upper\" is owned by on-disk 70000:70000, which the mapping leaves unmapped" \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,$MAPS" overlay "$W/mnt"
+same_lines "$before"
+EOS
+}
+
+overlay_case fstab_utab "fstab entry and mount -a, the utab record, --show, remount,ro, and umount leaves utab as it was"
+fstab_utab_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+cat >"$W/fstab" <<EOF
+overlay $W/mnt idmap.overlay lowerdir=$W/ext4/l1:$W/ext4/l2,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,X-idmap.uidmap=0:100000:65536,X-idmap.gidmap=0:100000:65536 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+utab_before=$(cat /run/mount/utab 2>/dev/null || true)
+before=$(lines)
+expect_exit 0 mount -a -t idmap.overlay
+assert_owner "$W/mnt/b" 100005 100005
+# mount -a again finds it mounted.
+expect_exit 0 mount -a -t idmap.overlay
+[ "$(grep -c " $W/mnt " /proc/self/mountinfo)" = 1 ] || fail "mount -a mounted it twice"
+findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" |
+	grep -q 'x-idmap.uidmap=0:100000:65536,x-idmap.gidmap=0:100000:65536' ||
+	fail "no utab record: $(findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt")"
+expect_exit 0 "$HELPER" --show "$W/mnt"
+[ "$(cat "$OUT")" = 'uidmap=0:100000:65536,gidmap=0:100000:65536' ] ||
+	fail "--show printed: $(cat "$OUT")"
+expect_exit 0 "$HELPER" --show
+grep -q "^$W/mnt	uidmap=0:100000:65536,gidmap=0:100000:65536\$" "$OUT" ||
+	fail "--show (all) printed: $(cat "$OUT")"
+# remount: DIR alone, as a user types it.
+expect_exit 0 mount -t idmap.overlay -o remount,ro "$W/mnt"
+assert_vfs "$W/mnt" ro
+! touch "$W/mnt/x" 2>/dev/null || fail "remount,ro overlay took a write"
+assert_owner "$W/mnt/b" 100005 100005
+expect_exit 0 mount -t idmap.overlay -o remount,rw "$W/mnt"
+assert_vfs "$W/mnt" rw
+# Another mapping on remount is refused.
+expect_exit 32 mount -t idmap.overlay -o remount,uidmap=0:5:1,gidmap=0:5:1 "$W/mnt"
+expect_err 'its idmap cannot change'
+umount "$W/mnt"
+same_lines "$before"
+[ "$(cat /run/mount/utab 2>/dev/null || true)" = "$utab_before" ] ||
+	fail "utab changed: $(cat /run/mount/utab)"
+# --show and remount refuse a plain overlay, which is not ours.
+mount -t overlay overlay -o "lowerdir=$W/ext4/l1:$W/ext4/l2" "$W/mnt"
+expect_exit 32 "$HELPER" --show "$W/mnt"
+expect_err 'is not an idmapped mount'
+expect_exit 32 mount -t idmap.overlay -o remount,ro "$W/mnt"
+expect_err 'remount: not an idmapped mount'
+EOS
+}
+
+overlay_case remount "remount changes the attributes of the overlay mount, as mount(8) merges them, and keeps its layers"
+remount_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/tmpfs"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1,upperdir=$W/tmpfs/rw/upper,workdir=$W/tmpfs/rw/work,$MAPS,nosuid,nodev" overlay "$W/mnt"
+expect_exit 0 mount -t idmap.overlay -o remount,ro "$W/mnt"
+assert_vfs "$W/mnt" ro
+assert_vfs "$W/mnt" nosuid
+assert_vfs "$W/mnt" nodev
+# mount(8) passes the merged set back; what it left out is cleared.
+expect_exit 0 mount -t idmap.overlay -o remount,rw,suid "$W/mnt"
+assert_vfs "$W/mnt" rw
+assert_not_vfs "$W/mnt" nosuid
+assert_vfs "$W/mnt" nodev
+as_user 100001 / touch "$W/mnt/after"
+assert_owner "$W/tmpfs/rw/upper/after" 1 1
+# The helper called directly, with SRC and DIR.
+expect_exit 0 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o remount,nosuid
+assert_vfs "$W/mnt" nosuid
+assert_vfs "$W/mnt" nodev
+# An overlay option cannot change on remount.
+expect_exit 1 mount -t idmap.overlay -o remount,redirect_dir=on "$W/mnt"
+expect_err 'option "redirect_dir" would change the filesystem'
+EOS
+}
+
+overlay_case fake "-f checks the layers and options, and writes and mounts nothing"
+fake_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+L="lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
+state() { find "$W/ext4/rw" -printf '%p %U %G %m\n' | sort; }
+was=$(state)
+before=$(lines)
+expect_exit 0 mount -f -t idmap.overlay -o "$L,$MAPS" overlay "$W/mnt"
+expect_exit 0 "$HELPER" overlay "$W/mnt" -f -t idmap.overlay -o "$L,$MAPS"
+[ "$(state)" = "$was" ] || fail "-f wrote to the upper: $(state)"
+same_lines "$before"
+# Still checked: the layers and the options.
+expect_exit 32 "$HELPER" overlay "$W/mnt" -f -t idmap.overlay -o "lowerdir=/proc,$MAPS"
+expect_err 'lower layer "/proc" \(proc\) does not support idmapped mounts'
+expect_exit 32 "$HELPER" overlay "$W/mnt" -f -t idmap.overlay -o "$L,$MAPS,bogus"
+expect_err 'option "bogus" rejected'
+# The control: a real mount creates overlayfs's work directory.
+expect_exit 0 mount -t idmap.overlay -o "$L,$MAPS" overlay "$W/mnt"
+[ "$(state)" != "$was" ] || fail "control: a mount left the upper as it was"
+EOS
+}
+
+atf_init_test_cases() {
+	for c in layers lower_only userns options errors fstab_utab remount fake; do
+		atf_add_test_case "$c"
+	done
+}
