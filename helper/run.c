@@ -25,6 +25,39 @@ static int exit_code(int r, int dflt)
 }
 
 /*
+ * Making the user namespace: out of namespaces (ENOSPC, user.max_user_
+ * namespaces) or a child killed under us is the system's fault; a map the
+ * kernel refuses (EPERM, EINVAL) is a mount failure.
+ */
+static int userns_exit_code(int r)
+{
+	return r == -ENOSPC || r == -ECHILD ? EXIT_SYSTEM :
+					      exit_code(r, EXIT_MOUNT);
+}
+
+/*
+ * -N: mount(8) runs us from "/" (entering the namespace moved its working
+ * directory), and setns() would move ours to the other namespace's root, so
+ * a relative path would silently name something else.  Refuse it.
+ */
+static int check_absolute(const struct run_config *cfg, struct diag *d)
+{
+	const char *rel = NULL;
+
+	if (!cfg->mntns)
+		return 0;
+	if (cfg->target[0] != '/')
+		rel = cfg->target;
+	else if (!cfg->fstype && cfg->source[0] != '/')
+		rel = cfg->source;
+	if (!rel)
+		return 0;
+	return diag_fail(d, EINVAL,
+		"-N: \"%s\" is a relative path, which has no meaning in another mount namespace: give an absolute path",
+		rel);
+}
+
+/*
  * remount with a mapping: it must be the one that the mount has, since the
  * kernel cannot change the idmap of an attached mount.  Unknown (before
  * Linux 6.15, without a utab record) passes.
@@ -52,6 +85,8 @@ int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 {
 	int r;
 
+	if (check_absolute(cfg, d) < 0)
+		return EXIT_USAGE;
 	req->sloppy = cfg->sloppy;
 	req->newfs = cfg->fstype != NULL;
 	for (size_t i = 0; i < cfg->nopts; i++) {
@@ -84,11 +119,26 @@ int run_prepare(const struct run_config *cfg, struct idmap_request *req,
 int run_mount(const struct run_config *cfg, const struct idmap_request *req,
 	      struct diag *d)
 {
-	_cleanup_close_ int nsfd = -1;
+	_cleanup_close_ int mntfd = -1, nsfd = -1;
 	int r;
 
+	/* What names the caller's /proc comes first: the -N path, userns=,
+	 * and the namespace child's /proc/PID.  In a container (a PID
+	 * namespace and a /proc of its own) none of them exists, or worse,
+	 * names one of its processes. */
 	if (cfg->mntns) {
-		r = mntns_enter(cfg->mntns, d);
+		mntfd = mntns_open(cfg->mntns, d);
+		if (mntfd < 0)
+			return exit_code(mntfd, EXIT_MOUNT);
+	}
+	if (!req->remount) {
+		nsfd = req->userns ? userns_open(req->userns, d) :
+				     userns_create(&req->uid, &req->gid, d);
+		if (nsfd < 0)
+			return userns_exit_code(nsfd);
+	}
+	if (mntfd >= 0) {
+		r = mntns_enter(mntfd, cfg->mntns, d);
 		if (r < 0)
 			return exit_code(r, EXIT_MOUNT);
 	}
@@ -99,16 +149,6 @@ int run_mount(const struct run_config *cfg, const struct idmap_request *req,
 			r = attach_remount(cfg->target, req->attr_set,
 					   req->attr_clr, d);
 		return r < 0 ? exit_code(r, EXIT_MOUNT) : 0;
-	}
-
-	if (req->userns) {
-		nsfd = userns_open(req->userns, d);
-		if (nsfd < 0)
-			return exit_code(nsfd, EXIT_MOUNT);
-	} else {
-		nsfd = userns_create(&req->uid, &req->gid, d);
-		if (nsfd < 0)
-			return EXIT_SYSTEM;
 	}
 
 	r = attach_mount(&(struct attach_plan){
