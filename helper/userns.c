@@ -4,7 +4,7 @@
  *
  * util-linux and containerd fork() a child, which costs a copy of the page
  * tables (about 1 ms here).  We clone(CLONE_VM | CLONE_NEWUSER) instead: the
- * child shares our memory, runs on a small stack in our frame, and does
+ * child shares our memory, runs on a small stack of its own, and does
  * nothing but wait to be killed.  That is about 20 times cheaper.
  *
  * Because the child shares our memory and our TLS, it must not touch errno
