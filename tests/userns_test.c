@@ -232,6 +232,63 @@ ATF_TC_BODY(sigchld_ignored_creates, tc)
 	close(fd);
 }
 
+/*
+ * The child's stack is a mapping of its own (16 KiB, read-write) right
+ * above a PROT_NONE guard page, not a part of the caller's stack: seen
+ * from inside, while the child lives, as two adjacent lines of our maps.
+ */
+static int guarded_stacks;
+
+static void count_guarded_stacks(enum userns_step step, pid_t child,
+				 int pidfd)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi, guard_hi = 0;
+	char perms[8], line[512];
+
+	(void)child;
+	(void)pidfd;
+	if (step != USERNS_BEFORE_MAPS)
+		return;
+	ATF_REQUIRE(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		if (lo == guard_hi && hi - lo == 16384 &&
+		    strncmp(perms, "rw-", 3) == 0)
+			guarded_stacks++;
+		guard_hi = strncmp(perms, "---", 3) == 0 && hi - lo == 4096 ?
+				   hi : 0;
+	}
+	fclose(f);
+}
+
+ROOT_TC(child_stack_guarded)
+ATF_TC_BODY(child_stack_guarded, tc)
+{
+	struct idmap_map m = { 0 };
+	struct diag d = { "" };
+	int before, fd;
+
+	(void)tc;
+	one_extent(&m, 0, 100000, 65536);
+	userns_test_hook = count_guarded_stacks;
+	count_guarded_stacks(USERNS_BEFORE_MAPS, 0, -1);
+	before = guarded_stacks;
+	guarded_stacks = 0;
+	fd = userns_create(&m, &m, &d);
+	userns_test_hook = NULL;
+	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
+	close(fd);
+	ATF_CHECK_EQ_MSG(guarded_stacks, before + 1,
+			 "%d guarded 16 KiB stacks while the child lived, %d before",
+			 guarded_stacks, before);
+	/* And it is gone afterwards. */
+	guarded_stacks = 0;
+	count_guarded_stacks(USERNS_BEFORE_MAPS, 0, -1);
+	ATF_CHECK_EQ(guarded_stacks, before);
+}
+
 /* The helper dies (any way at all) while its child waits. */
 static int report_fd = -1;
 
@@ -419,6 +476,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sigchld_ignored_child_dies_after_nsfd);
 	ATF_TP_ADD_TC(tp, sigchld_ignored_creates);
 	ATF_TP_ADD_TC(tp, child_never_outlives_helper);
+	ATF_TP_ADD_TC(tp, child_stack_guarded);
 	ATF_TP_ADD_TC(tp, open_rejects);
 	ATF_TP_ADD_TC(tp, open_rejects_unmapped);
 	ATF_TP_ADD_TC(tp, open_accepts_userns);
