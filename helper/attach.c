@@ -224,7 +224,7 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 				sizeof(attr))) < 0) {
 		int err = errno;
 
-		if (err != EPERM || p->fstype || !explain_is_idmapped(src))
+		if (err != EPERM || p->fstype || !explain_is_idmapped(p, src))
 			return explain_setattr(p, src, err, &attr, d);
 		closep(&tree);
 		tree = reidmap(p, src, &attr, d);

@@ -29,6 +29,7 @@ struct attach_plan {
 	bool recursive;		/* rbind */
 	bool dry_run;		/* -f: check and build, write and attach nothing */
 	bool nofail;		/* a missing SRC is no failure */
+	int self;		/* our /proc/self (self.h), or -1 */
 	/* -t idmap.FSTYPE: a new filesystem instead of a clone of SRC. */
 	const char *fstype;
 	const struct fs_param *params;

@@ -13,6 +13,7 @@
 #include "caller.h"
 #include "cleanup.h"
 #include "mountapi.h"
+#include "self.h"
 
 /* /proc/PID/NAME, whole and NUL-terminated, in *@len bytes; NULL when it
  * cannot be read (*@len is then 0) or on ENOMEM (*@len is 1). */
@@ -137,7 +138,7 @@ void caller_free(struct caller *c)
 	*c = (struct caller){ 0 };
 }
 
-bool caller_already_mounted(const char *source, const char *target)
+bool caller_already_mounted(const char *source, const char *target, int self)
 {
 	struct statx top;
 	struct stat src;
@@ -153,7 +154,7 @@ bool caller_already_mounted(const char *source, const char *target)
 	    stat(source, &src) < 0 || src.st_ino != top.stx_ino ||
 	    src.st_dev != makedev(top.stx_dev_major, top.stx_dev_minor))
 		return false;
-	mi = mnt_new_table_from_file("/proc/self/mountinfo");
+	mi = self_mountinfo(self);
 	it = mnt_new_iter(MNT_ITER_BACKWARD);
 	while (mi && it && mnt_table_next_fs(mi, it, &fs) == 0)
 		if ((uint64_t)mnt_fs_get_id(fs) == top.stx_mnt_id)

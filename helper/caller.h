@@ -30,8 +30,8 @@ void caller_free(struct caller *c);
  * mount -a on an entry that is mounted already: @target's top mount is an
  * idmapped mount of @source.  libmount compares the entry's source with
  * mountinfo's, which for a bind is the device, so it would mount the
- * entry again on every mount -a.
+ * entry again on every mount -a.  @self: our /proc/self (self.h).
  */
-bool caller_already_mounted(const char *source, const char *target);
+bool caller_already_mounted(const char *source, const char *target, int self);
 
 #endif

@@ -15,10 +15,11 @@
 
 #include "cleanup.h"
 #include "explain.h"
+#include "self.h"
 
 /* What mount holds @src_fd: its filesystem type and whether it is already
  * idmapped.  Quietly "the filesystem" and false when that is unknown. */
-static void describe_source(int src_fd, char *fstype, size_t size,
+static void describe_source(int self, int src_fd, char *fstype, size_t size,
 			    bool *idmapped)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
@@ -32,7 +33,7 @@ static void describe_source(int src_fd, char *fstype, size_t size,
 	    statx(src_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
 	    !(stx.stx_mask & STATX_MNT_ID))
 		return;
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	tb = self_mountinfo(self);
 	it = mnt_new_iter(MNT_ITER_FORWARD);
 	while (tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
 		if ((uint64_t)mnt_fs_get_id(fs) != stx.stx_mnt_id)
@@ -45,12 +46,12 @@ static void describe_source(int src_fd, char *fstype, size_t size,
 	}
 }
 
-bool explain_is_idmapped(int src_fd)
+bool explain_is_idmapped(const struct attach_plan *p, int src_fd)
 {
 	char fstype[64];
 	bool idmapped;
 
-	describe_source(src_fd, fstype, sizeof(fstype), &idmapped);
+	describe_source(p->self, src_fd, fstype, sizeof(fstype), &idmapped);
 	return idmapped;
 }
 
@@ -99,23 +100,20 @@ static bool can_idmap(const char *path, struct mount_attr *attr)
 
 /* rbind failed with EINVAL: find the first mount below @src_fd that
  * refuses the idmap, so that the message can name it. */
-static bool find_refusing_submount(int src_fd, struct mount_attr *attr,
-				   char *path, size_t size, char *fstype,
-				   size_t tsize)
+static bool find_refusing_submount(int self, int src_fd,
+				   struct mount_attr *attr, char *path,
+				   size_t size, char *fstype, size_t tsize)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
-		mnt_new_table_from_file("/proc/self/mountinfo");
+		self_mountinfo(self);
 	_cleanup_(mnt_free_iterp) struct libmnt_iter *it =
 		mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
-	char link[64], real[4096];
-	ssize_t len;
+	char real[4096];
+	ssize_t len = self_fd_path(self, src_fd, real, sizeof(real));
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", src_fd);
-	len = readlink(link, real, sizeof(real) - 1);
 	if (len <= 0)
 		return false;
-	real[len] = '\0';
 	while (tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *t = mnt_fs_get_target(fs);
 
@@ -146,12 +144,13 @@ int explain_setattr(const struct attach_plan *p, int src_fd, int err,
 			return diag_fail(d, err,
 				"%s does not support idmapped mounts", p->fstype);
 		if (p->recursive &&
-		    find_refusing_submount(src_fd, attr, sub, sizeof(sub),
-					   fstype, sizeof(fstype)))
+		    find_refusing_submount(p->self, src_fd, attr, sub,
+					   sizeof(sub), fstype, sizeof(fstype)))
 			return diag_fail(d, err,
 				"rbind: the submount \"%s\" (%s) does not support idmapped mounts; bind without rbind, or unmount it",
 				sub, fstype);
-		describe_source(src_fd, fstype, sizeof(fstype), &idmapped);
+		describe_source(p->self, src_fd, fstype, sizeof(fstype),
+				&idmapped);
 		return diag_fail(d, err,
 				 "%s at \"%s\" does not support idmapped mounts",
 				 fstype, p->source);
@@ -300,7 +299,7 @@ int explain_layer(const char *role, const char *path, int err,
 	case EINVAL:
 	case EPERM:
 		fd = open(path, O_PATH | O_CLOEXEC);
-		describe_source(fd, fstype, sizeof(fstype), &idmapped);
+		describe_source(-1, fd, fstype, sizeof(fstype), &idmapped);
 		if (idmapped)
 			return diag_fail(d, err,
 				"overlay: %s \"%s\" is on an idmapped mount, which cannot be idmapped again: give the directory below that mount",

@@ -18,7 +18,7 @@
 	"the kernel lacks the new mount API (idmapped mounts need Linux 5.12 or later)"
 
 /* Is the mount that holds @src_fd idmapped already? */
-bool explain_is_idmapped(int src_fd);
+bool explain_is_idmapped(const struct attach_plan *p, int src_fd);
 
 /* open(SRC) or open_tree(SRC) failed. */
 int explain_clone(const struct attach_plan *p, int err, struct diag *d);

@@ -20,6 +20,9 @@
 #define IDMAP_MAX_EXTENTS 340
 /* Each map must reach the kernel in a single write() of less than a page. */
 #define IDMAP_MAX_TEXT 4095
+/* The extents as written, kept when they hold names: room for any that a
+ * person writes, small enough for the helper's stack (ulimit -s 40). */
+#define IDMAP_SPEC_MAX 1024
 
 struct idmap_extent {
 	uint32_t inner;
@@ -41,7 +44,7 @@ struct idmap_map {
 	 * utab record and --show when a name stands in them (@named), so
 	 * that what is shown reads as what was written; @spec_truncated
 	 * when they did not fit. */
-	char spec[IDMAP_MAX_TEXT + 1];
+	char spec[IDMAP_SPEC_MAX];
 	bool named;
 	bool spec_truncated;
 	/* The side was not given and maps every id to itself. */

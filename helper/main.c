@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,8 @@ static void usage(FILE *out)
 "  -n         do not record the mapping in utab\n"
 "  -v         print the plan\n"
 "  -r, -w     read-only (ro), read-write (rw)\n"
-"  -N NS      work in mount namespace NS (a PID or /proc/PID/ns/mnt)\n"
+"  -N NS      work in mount namespace NS (a PID or /proc/PID/ns/mnt);\n"
+"             SRC and DIR must then be absolute paths\n"
 "  -t idmap   the type, as mount(8) passes it; -t idmap.FSTYPE mounts a new\n"
 "             FSTYPE filesystem, and passes other options to it\n"
 "             -t idmap.overlay idmaps each layer (lowerdir, upperdir, workdir)\n"
@@ -221,6 +223,12 @@ static int show(const struct config *cfg)
 	return flush_stdout();
 }
 
+/*
+ * CAP_SYS_ADMIN in our own user namespace, which is what the kernel asks
+ * of mount_setattr() and move_mount() there: root of a user namespace may
+ * idmap the filesystems that namespace owns (a tmpfs it mounted), and the
+ * kernel refuses it the rest (SECURITY.md).
+ */
 static bool have_sys_admin(void)
 {
 	cap_t caps = cap_get_proc();
@@ -305,6 +313,11 @@ int main(int argc, char **argv)
 		say(stderr, "mount.idmap: refusing to run setuid or setgid: idmapped mounts are for root only");
 		return EXIT_USAGE;
 	}
+
+	/* mount(8) or a service manager may start us with SIGCHLD ignored,
+	 * and then the kernel would reap the namespace child behind our
+	 * back (helper/userns.c). */
+	signal(SIGCHLD, SIG_DFL);
 
 	rc = parse_argv(argc, argv, &cfg);
 	if (!rc && cfg.show)

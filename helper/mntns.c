@@ -12,7 +12,7 @@
 #include "idmap.h"
 #include "mntns.h"
 
-int mntns_enter(const char *spec, struct diag *d)
+int mntns_open(const char *spec, struct diag *d)
 {
 	_cleanup_close_ int fd = -1;
 	char path[64];
@@ -30,6 +30,11 @@ int mntns_enter(const char *spec, struct diag *d)
 		return diag_fail(d, EINVAL,
 			"\"%s\" is not a mount namespace: give a PID or a path such as /proc/PID/ns/mnt",
 			spec);
+	return take_fd(&fd);
+}
+
+int mntns_enter(int fd, const char *spec, struct diag *d)
+{
 	if (setns(fd, CLONE_NEWNS) < 0)
 		return diag_fail(d, errno,
 				 "cannot enter mount namespace \"%s\": %s",

@@ -495,7 +495,8 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_fs *fs;
-	struct idmap_request fst;
+	/* Two requests would not fit a small stack (ulimit -s 40). */
+	_cleanup_free_ struct idmap_request *fst = NULL;
 	int r;
 
 	if (options_fstab_entry(source, target, &tb, &fs) < 0)
@@ -504,23 +505,26 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 	if (!req->fstab)
 		return 0;
 
-	options_init(&fst);
-	fst.resolver = req->resolver;
-	r = parse(&fst, mnt_fs_get_options(fs), true, d);
+	fst = malloc(sizeof(*fst));
+	if (!fst)
+		return diag_fail(d, ENOMEM, "out of memory");
+	options_init(fst);
+	fst->resolver = req->resolver;
+	r = parse(fst, mnt_fs_get_options(fs), true, d);
 	if (r == 0) {
 		/* argv wins, option by option; a user namespace in argv
 		 * replaces every map of the entry. */
 		if (!req->userns && !req->uid.n && !req->gid.n) {
-			req->userns = fst.userns;
-			fst.userns = NULL;
+			req->userns = fst->userns;
+			fst->userns = NULL;
 		}
 		if (!req->userns && !req->uid.n)
-			req->uid = fst.uid;
+			req->uid = fst->uid;
 		if (!req->userns && !req->gid.n)
-			req->gid = fst.gid;
+			req->gid = fst->gid;
 		r = 1;
 	}
-	options_free(&fst);
+	options_free(fst);
 	return r;
 }
 
@@ -530,18 +534,24 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 static int append_map(char **optstr, const char *prefix, const char *name,
 		      const struct idmap_map *map)
 {
-	char text[IDMAP_MAX_EXTENTS * 34 + 3], key[64];
+	/* 340 extents of up to 33 bytes: on the heap, not a small stack. */
+	const size_t size = IDMAP_MAX_EXTENTS * 34 + 3;
+	_cleanup_free_ char *text = NULL;
 	bool spec = map->named && !map->spec_truncated;
 	bool quote;
+	char key[64];
 	int len;
 
 	if (map->identity)
 		return 0;
+	text = malloc(size);
+	if (!text)
+		return -ENOMEM;
 	text[0] = '"';
 	if (spec)
-		len = snprintf(text + 1, sizeof(text) - 2, "%s", map->spec);
+		len = snprintf(text + 1, size - 2, "%s", map->spec);
 	else
-		len = idmap_format_option(map, text + 1, sizeof(text) - 2);
+		len = idmap_format_option(map, text + 1, size - 2);
 	if (len < 0)
 		return len;
 	quote = spec ? strchr(map->spec, ',') != NULL : map->n > 1;

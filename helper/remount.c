@@ -17,6 +17,7 @@
 #include "mountapi.h"
 #include "overlay.h"
 #include "remount.h"
+#include "self.h"
 #include "show.h"
 
 void remount_target_free(struct remount_target *t)
@@ -32,7 +33,7 @@ void remount_target_free(struct remount_target *t)
 static int lookup(uint64_t id, struct remount_target *t, bool *idmapped,
 		  struct diag *d)
 {
-	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_table *tb = self_mountinfo(t->self);
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
 	int r = 0;
@@ -59,13 +60,15 @@ static int lookup(uint64_t id, struct remount_target *t, bool *idmapped,
 	return r;
 }
 
-int remount_open(const char *path, struct remount_target *t, struct diag *d)
+int remount_open(const char *path, int self, struct remount_target *t,
+		 struct diag *d)
 {
 	struct statx stx;
 	bool idmapped = false;
 	int r;
 
 	t->path = path;
+	t->self = self;
 	t->fd = openat(AT_FDCWD, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (t->fd < 0)
 		return diag_fail(d, errno, "remount: %s", strerror(errno));

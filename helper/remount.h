@@ -17,6 +17,7 @@
 /* The mount at DIR, as remount_open() found it. */
 struct remount_target {
 	int fd;			/* O_PATH, the root of the mount */
+	int self;		/* our /proc/self (self.h), or -1 */
 	const char *path;	/* DIR, for messages */
 	dev_t dev;		/* of the mount's root directory ... */
 	ino_t ino;		/* ... and its inode */
@@ -27,13 +28,14 @@ struct remount_target {
 	bool overlay;
 };
 
-#define REMOUNT_TARGET_INIT { .fd = -1 }
+#define REMOUNT_TARGET_INIT { .fd = -1, .self = -1 }
 
 void remount_target_free(struct remount_target *t);
 
 /* Open @path: it must be the root of an idmapped mount, and not a
  * symlink. */
-int remount_open(const char *path, struct remount_target *t, struct diag *d);
+int remount_open(const char *path, int self, struct remount_target *t,
+		 struct diag *d);
 
 /* SRC given with remount names this mount: its source as mountinfo shows
  * it (what mount(8) passes back), the directory it binds, or its device. */

@@ -13,13 +13,14 @@
 #include "mntns.h"
 #include "remount.h"
 #include "run.h"
+#include "self.h"
 #include "userns.h"
 #include "utab.h"
 
 /* Where a step failed: what mount(8) is told. */
 enum stage {
 	STAGE_OPTIONS,		/* the options, the fstab entry: usage */
-	STAGE_NEW_USERNS,	/* creating the user namespace: system */
+	STAGE_NEW_USERNS,	/* creating the user namespace: see below */
 	STAGE_MOUNT,		/* -N, userns=, the mount itself: mount */
 	STAGE_UTAB,		/* mounted, but not recorded: utab */
 };
@@ -42,7 +43,10 @@ static int exit_code(enum stage stage, int r)
 	case STAGE_OPTIONS:
 		return EXIT_USAGE;
 	case STAGE_NEW_USERNS:
-		return EXIT_SYSTEM;
+		/* Out of namespaces (user.max_user_namespaces) or a child
+		 * killed under us is the system's fault; a map that the
+		 * kernel refuses is a mount failure. */
+		return r == -ENOSPC || r == -ECHILD ? EXIT_SYSTEM : EXIT_MOUNT;
 	default:
 		return EXIT_MOUNT;
 	}
@@ -67,14 +71,14 @@ static bool nofail(const struct run_config *cfg)
  * is a mount failure (exit 32).
  */
 static int remount_job(const struct run_config *cfg,
-		       const struct idmap_request *req, enum stage *stage,
-		       struct diag *d)
+		       const struct idmap_request *req, int self,
+		       enum stage *stage, struct diag *d)
 {
 	_cleanup_(remount_target_free) struct remount_target t =
 		REMOUNT_TARGET_INIT;
 	int r;
 
-	r = remount_open(cfg->target, &t, d);
+	r = remount_open(cfg->target, self, &t, d);
 	if (r == 0)
 		r = remount_check_source(&t, cfg->source, d);
 	if (r < 0)
@@ -90,10 +94,35 @@ static int remount_job(const struct run_config *cfg,
 	return r;
 }
 
+/*
+ * -N: mount(8) runs us from "/" (entering the namespace moved its working
+ * directory), and setns() would move ours to the other namespace's root, so
+ * a relative path would silently name something else.  Refuse it.
+ */
+static int check_absolute(const struct run_config *cfg, struct diag *d)
+{
+	const char *rel = NULL;
+
+	if (!cfg->mntns)
+		return 0;
+	if (cfg->target[0] != '/')
+		rel = cfg->target;
+	else if (!cfg->fstype && cfg->source[0] != '/')
+		rel = cfg->source;
+	if (!rel)
+		return 0;
+	return diag_fail(d, EINVAL,
+		"-N: \"%s\" is a relative path, which has no meaning in another mount namespace: give an absolute path",
+		rel);
+}
+
 static int prepare(const struct run_config *cfg, struct idmap_request *req,
 		   struct diag *d)
 {
-	int r;
+	int r = check_absolute(cfg, d);
+
+	if (r < 0)
+		return r;
 
 	req->sloppy = cfg->sloppy;
 	req->newfs = cfg->fstype != NULL;
@@ -155,32 +184,44 @@ static int mount_job(const struct run_config *cfg,
 		     struct diag *d)
 {
 	const struct idmap_request *req = &st->req;
-	_cleanup_close_ int nsfd = -1;
+	_cleanup_close_ int mntfd = -1, nsfd = -1, self = -1;
 	int r;
 
+	/* What names the caller's /proc comes first: the -N path, userns=,
+	 * and the namespace child's /proc/PID.  In a container (a PID
+	 * namespace and a /proc of its own) none of them exists, or worse,
+	 * names one of its processes. */
 	*stage = STAGE_MOUNT;
 	if (cfg->mntns) {
-		r = mntns_enter(cfg->mntns, d);
+		mntfd = mntns_open(cfg->mntns, d);
+		if (mntfd < 0)
+			return mntfd;
+	}
+	if (!req->remount) {
+		if (req->userns) {
+			nsfd = userns_open(req->userns, d);
+		} else {
+			*stage = STAGE_NEW_USERNS;
+			nsfd = userns_create(&req->uid, &req->gid, d);
+		}
+		if (nsfd < 0)
+			return nsfd;
+		*stage = STAGE_MOUNT;
+	}
+	if (mntfd >= 0) {
+		self = self_open();
+		r = mntns_enter(mntfd, cfg->mntns, d);
 		if (r < 0)
 			return r;
 	}
 
 	if (req->remount)
-		return remount_job(cfg, req, stage, d);
+		return remount_job(cfg, req, self, stage, d);
 	/* What mount -a would skip, were it able to tell. */
-	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target))
+	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target,
+							   self))
 		return 0;
 
-	if (req->userns) {
-		nsfd = userns_open(req->userns, d);
-	} else {
-		*stage = STAGE_NEW_USERNS;
-		nsfd = userns_create(&req->uid, &req->gid, d);
-	}
-	if (nsfd < 0)
-		return nsfd;
-
-	*stage = STAGE_MOUNT;
 	r = attach_mount(&(struct attach_plan){
 				 .source = cfg->source,
 				 .target = cfg->target,
@@ -190,6 +231,7 @@ static int mount_job(const struct run_config *cfg,
 				 .recursive = req->recursive,
 				 .dry_run = cfg->fake,
 				 .nofail = nofail(cfg),
+				 .self = self,
 				 .fstype = cfg->fstype,
 				 .params = req->params,
 				 .nparams = req->nparams,
@@ -199,7 +241,7 @@ static int mount_job(const struct run_config *cfg,
 		return r < 0 ? r : 0;
 
 	*stage = STAGE_UTAB;
-	return utab_record(cfg, req, &st->record, d);
+	return utab_record(cfg, req, &st->record, self, d);
 }
 
 int run_mount(const struct run_config *cfg, const struct run_state *st,

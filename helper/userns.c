@@ -4,12 +4,17 @@
  *
  * util-linux and containerd fork() a child, which costs a copy of the page
  * tables (about 1 ms here).  We clone(CLONE_VM | CLONE_NEWUSER) instead: the
- * child shares our memory, runs on a small stack in our frame, and does
+ * child shares our memory, runs on a small stack of its own, and does
  * nothing but wait to be killed.  That is about 20 times cheaper.
  *
  * Because the child shares our memory and our TLS, it must not touch errno
  * or any libc state.  It therefore starts with every signal blocked (so
- * pause() can only end by SIGKILL), and uses only calls that succeed.
+ * pause() can only end by SIGKILL), and uses only calls that succeed.  The
+ * helper is linked with -z now (configure.ac), so that its calls do not go
+ * through the dynamic loader's lazy binding, which writes shared state.
+ * Its stack is a mapping of its own with a guard page below it: it costs
+ * the caller's stack nothing (the helper works under "ulimit -s 40"), and
+ * an overflow faults instead of writing over our memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -33,6 +39,7 @@
 
 /* The child calls three functions; 16 KiB leaves room for sanitizers. */
 #define CHILD_STACK 16384
+#define GUARD 4096
 
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 void (*userns_test_hook)(enum userns_step step, pid_t child, int pidfd);
@@ -58,6 +65,26 @@ static int child_main(void *arg)
 	return 0;
 }
 
+static void unmap_stack(void **stack)
+{
+	if (*stack != MAP_FAILED)
+		munmap(*stack, GUARD + CHILD_STACK);
+}
+
+/* The child's stack, above a guard page that stays PROT_NONE. */
+static int map_stack(void **stack, struct diag *d)
+{
+	*stack = mmap(NULL, GUARD + CHILD_STACK, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (*stack == MAP_FAILED ||
+	    mprotect((char *)*stack + GUARD, CHILD_STACK,
+		     PROT_READ | PROT_WRITE) < 0)
+		return diag_fail(d, errno,
+				 "cannot map a stack for the user-namespace child: %s",
+				 strerror(errno));
+	return 0;
+}
+
 static int spawn(pid_t *pid, int *pidfd, void *stack, pid_t *parent,
 		 struct diag *d)
 {
@@ -66,7 +93,7 @@ static int spawn(pid_t *pid, int *pidfd, void *stack, pid_t *parent,
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	*pid = clone(child_main, (char *)stack + CHILD_STACK,
+	*pid = clone(child_main, (char *)stack + GUARD + CHILD_STACK,
 		     CLONE_VM | CLONE_NEWUSER | CLONE_PIDFD | SIGCHLD, parent,
 		     pidfd);
 	err = errno;
@@ -145,14 +172,18 @@ static int populate(pid_t pid, int pidfd, const struct idmap_map *uid,
 				 "cannot open the new user namespace: %s",
 				 strerror(errno));
 
+	TEST_HOOK(USERNS_AFTER_NSFD, pid, pidfd);
+
 	/* A child that died on the way may have left a namespace that is
-	 * not the one we built; trust only a child that is still waiting. */
+	 * not the one we built; trust only a child that is still waiting.
+	 * With SIGCHLD ignored the kernel reaps it at once, and waitid()
+	 * says ECHILD: gone all the same. */
 	if (waitid(P_PIDFD, (id_t)pidfd, &info,
-		   WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 && info.si_pid) {
+		   WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 || info.si_pid) {
 		close(nsfd);
 		return diag_fail(d, ECHILD,
-				 "the user-namespace child %d died early (signal %d)",
-				 (int)pid, info.si_status);
+				 "the user-namespace child %d died before its namespace was complete (killed by another process?)",
+				 (int)pid);
 	}
 	return nsfd;
 }
@@ -160,11 +191,14 @@ static int populate(pid_t pid, int pidfd, const struct idmap_map *uid,
 int userns_create(const struct idmap_map *uid, const struct idmap_map *gid,
 		  struct diag *d)
 {
-	char stack[CHILD_STACK] __attribute__((aligned(64)));
+	_cleanup_(unmap_stack) void *stack = MAP_FAILED;
 	pid_t parent = getpid(), pid;
 	_cleanup_close_ int pidfd = -1;
 	int r;
 
+	r = map_stack(&stack, d);
+	if (r < 0)
+		return r;
 	r = spawn(&pid, &pidfd, stack, &parent, d);
 	if (r < 0)
 		return r;
@@ -173,10 +207,50 @@ int userns_create(const struct idmap_map *uid, const struct idmap_map *gid,
 	return r;
 }
 
+/*
+ * Which maps of the user namespace @fd are empty: a bit for the uid map (1)
+ * and one for the gid map (2), or -1 when we cannot tell.  Only a process
+ * inside the namespace can read them without knowing one of its PIDs, so
+ * a forked child enters it; this costs a fork, for userns= only.
+ */
+static int empty_maps(int fd)
+{
+	static const char *const files[] = { "/proc/self/uid_map",
+					     "/proc/self/gid_map" };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int code = 0;
+
+		if (setns(fd, CLONE_NEWUSER) < 0)
+			_exit(4);
+		for (int i = 0; i < 2; i++) {
+			char c;
+			int mfd = open(files[i], O_RDONLY | O_CLOEXEC);
+			ssize_t n = mfd < 0 ? -1 : read(mfd, &c, 1);
+
+			if (n < 0)
+				_exit(4);
+			if (n == 0)
+				code |= 1 << i;
+		}
+		_exit(code);
+	}
+	while (waitpid(pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 3)
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 int userns_open(const char *path, struct diag *d)
 {
 	_cleanup_close_ int fd = -1;
-	int type, parent;
+	int type, parent, empty;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -194,5 +268,11 @@ int userns_open(const char *path, struct diag *d)
 			path);
 	if (parent >= 0)
 		close(parent);
+	empty = empty_maps(fd);
+	if (empty > 0)
+		return diag_fail(d, EINVAL,
+			"user namespace \"%s\" has %s: write its /proc/PID/uid_map and gid_map first, or give uidmap= and gidmap= instead",
+			path, empty == 1 ? "no uid map" : empty == 2 ?
+			"no gid map" : "no uid map and no gid map");
 	return take_fd(&fd);
 }

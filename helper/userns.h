@@ -29,6 +29,7 @@ enum userns_step {
 	USERNS_BEFORE_MAPS,
 	USERNS_BETWEEN_MAPS,
 	USERNS_BEFORE_NSFD,
+	USERNS_AFTER_NSFD,
 };
 
 /* Called at each step with the child's pid and pidfd.  Test builds only. */

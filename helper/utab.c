@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "run.h"
+#include "self.h"
 #include "utab.h"
 
 /* For messages: libmount names the file only once it has chosen it. */
@@ -243,7 +244,7 @@ static char *canonical(const char *path)
 }
 
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
-		const struct utab_plan *plan, struct diag *d)
+		const struct utab_plan *plan, int self, struct diag *d)
 {
 	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
 	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
@@ -258,7 +259,7 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)))
 		return diag_fail(d, ENOMEM, "out of memory");
 
-	mi = mnt_new_table_from_file("/proc/self/mountinfo");
+	mi = self_mountinfo(self);
 	top = mi ? mnt_table_find_target(mi, target, MNT_ITER_BACKWARD) : NULL;
 	if (!top)
 		return diag_fail(d, ENOENT,

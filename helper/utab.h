@@ -36,9 +36,10 @@ void utab_plan_free(struct utab_plan *plan);
 
 /* Record the mount that @cfg asked for and @req describes, and with
  * "recursive" each idmapped mount below it.  Through libmount, so the file
- * is locked and replaced whole: it is never left half-written. */
+ * is locked and replaced whole: it is never left half-written.  @self: our
+ * /proc/self (self.h). */
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
-		const struct utab_plan *plan, struct diag *d);
+		const struct utab_plan *plan, int self, struct diag *d);
 
 /*
  * The options of the last utab record for @target, read from the file as

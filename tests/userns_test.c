@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,6 +162,132 @@ static void child_dies_at(enum userns_step step)
 ROOT_CASE(child_dies_before_maps, child_dies_at(USERNS_BEFORE_MAPS))
 ROOT_CASE(child_dies_between_maps, child_dies_at(USERNS_BETWEEN_MAPS))
 ROOT_CASE(child_dies_before_nsfd, child_dies_at(USERNS_BEFORE_NSFD))
+ROOT_CASE(child_dies_after_nsfd, child_dies_at(USERNS_AFTER_NSFD))
+
+/*
+ * With SIGCHLD ignored (mount(8) or a service manager may start us so) the
+ * kernel reaps the child as it dies, and waitid() says ECHILD: the child
+ * is gone all the same.
+ */
+static void kill_unwaited(enum userns_step step, pid_t child, int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	(void)child;
+	if (step != testlib_kill_at)
+		return;
+	ATF_REQUIRE(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0);
+	ATF_REQUIRE(poll(&p, 1, 10000) == 1);	/* it has exited */
+}
+
+static void ignored_sigchld_child_dies_at(enum userns_step step)
+{
+	struct idmap_map m = { 0 };
+	struct diag d = { "" };
+	int before = count_fds(), r;
+
+	one_extent(&m, 0, 100000, 65536);
+	ATF_REQUIRE(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	testlib_kill_at = step;
+	userns_test_hook = kill_unwaited;
+	alarm(20);
+	r = userns_create(&m, &m, &d);
+	alarm(0);
+	userns_test_hook = NULL;
+	signal(SIGCHLD, SIG_DFL);
+
+	ATF_CHECK_MSG(r < 0, "a dead child still gave fd %d", r);
+	if (step == USERNS_AFTER_NSFD) {
+		ATF_CHECK_EQ(r, -ECHILD);
+		CHECK_MSG_HAS(&d, "died before its namespace was complete");
+	}
+	ATF_CHECK_EQ(count_fds(), before);
+	require_no_children();
+}
+
+ROOT_CASE(sigchld_ignored_child_dies_before_nsfd,
+	  ignored_sigchld_child_dies_at(USERNS_BEFORE_NSFD))
+ROOT_CASE(sigchld_ignored_child_dies_after_nsfd,
+	  ignored_sigchld_child_dies_at(USERNS_AFTER_NSFD))
+
+/* And with SIGCHLD ignored and nobody killing it, all is as usual. */
+ROOT_TC(sigchld_ignored_creates)
+ATF_TC_BODY(sigchld_ignored_creates, tc)
+{
+	struct idmap_map m = { 0 };
+	struct diag d = { "" };
+	char text[256];
+	int fd;
+
+	(void)tc;
+	one_extent(&m, 0, 100000, 65536);
+	ATF_REQUIRE(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	fd = userns_create(&m, &m, &d);
+	signal(SIGCHLD, SIG_DFL);
+	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
+	read_map_in(fd, "uid_map", text, sizeof(text));
+	squeeze(text);
+	ATF_CHECK_STREQ(text, "0 100000 65536\n");
+	require_no_children();
+	close(fd);
+}
+
+/*
+ * The child's stack is a mapping of its own (16 KiB, read-write) right
+ * above a PROT_NONE guard page, not a part of the caller's stack: seen
+ * from inside, while the child lives, as two adjacent lines of our maps.
+ */
+static int guarded_stacks;
+
+static void count_guarded_stacks(enum userns_step step, pid_t child,
+				 int pidfd)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi, guard_hi = 0;
+	char perms[8], line[512];
+
+	(void)child;
+	(void)pidfd;
+	if (step != USERNS_BEFORE_MAPS)
+		return;
+	ATF_REQUIRE(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		if (lo == guard_hi && hi - lo == 16384 &&
+		    strncmp(perms, "rw-", 3) == 0)
+			guarded_stacks++;
+		guard_hi = strncmp(perms, "---", 3) == 0 && hi - lo == 4096 ?
+				   hi : 0;
+	}
+	fclose(f);
+}
+
+ROOT_TC(child_stack_guarded)
+ATF_TC_BODY(child_stack_guarded, tc)
+{
+	struct idmap_map m = { 0 };
+	struct diag d = { "" };
+	int before, fd;
+
+	(void)tc;
+	one_extent(&m, 0, 100000, 65536);
+	userns_test_hook = count_guarded_stacks;
+	count_guarded_stacks(USERNS_BEFORE_MAPS, 0, -1);
+	before = guarded_stacks;
+	guarded_stacks = 0;
+	fd = userns_create(&m, &m, &d);
+	userns_test_hook = NULL;
+	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
+	close(fd);
+	ATF_CHECK_EQ_MSG(guarded_stacks, before + 1,
+			 "%d guarded 16 KiB stacks while the child lived, %d before",
+			 guarded_stacks, before);
+	/* And it is gone afterwards. */
+	guarded_stacks = 0;
+	count_guarded_stacks(USERNS_BEFORE_MAPS, 0, -1);
+	ATF_CHECK_EQ(guarded_stacks, before);
+}
 
 /* The helper dies (any way at all) while its child waits. */
 static int report_fd = -1;
@@ -248,6 +375,74 @@ ATF_TC_BODY(open_rejects, tc)
 	open_fails("/nonexistent/ns", "No such file");
 }
 
+/* A child in a user namespace of its own, without maps, that waits until
+ * hold[1] is closed. */
+static pid_t unmapped_child(int hold[2])
+{
+	pid_t pid;
+	char c;
+
+	ATF_REQUIRE(pipe(hold) == 0);
+	pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		close(hold[1]);
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		(void)read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(hold[0]);
+	/* Wait until it has its own namespace. */
+	for (int i = 0; i < 1000; i++) {
+		char a[64], b[64], path[64];
+		ssize_t n, m;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		n = readlink(path, a, sizeof(a));
+		m = readlink("/proc/self/ns/user", b, sizeof(b));
+		if (n > 0 && (n != m || memcmp(a, b, (size_t)n) != 0))
+			return pid;
+		usleep(1000);
+	}
+	atf_tc_fail("the child did not enter a user namespace");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ATF_REQUIRE_MSG(fd >= 0, "%s: %s", path, strerror(errno));
+	ATF_REQUIRE(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+ROOT_TC(open_rejects_unmapped)
+ATF_TC_BODY(open_rejects_unmapped, tc)
+{
+	char path[64], map[64];
+	int hold[2], fd;
+	struct diag d = { "" };
+	pid_t pid;
+
+	(void)tc;
+	pid = unmapped_child(hold);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	open_fails(path, "has no uid map and no gid map");
+	snprintf(map, sizeof(map), "/proc/%d/gid_map", (int)pid);
+	write_file(map, "0 1000 1\n");
+	open_fails(path, "has no uid map: write its /proc/PID/uid_map and gid_map first");
+	snprintf(map, sizeof(map), "/proc/%d/uid_map", (int)pid);
+	write_file(map, "0 1000 1\n");
+	fd = userns_open(path, &d);
+	ATF_CHECK_MSG(fd >= 0, "%s", d.msg);
+	if (fd >= 0)
+		close(fd);
+	close(hold[1]);
+	ATF_REQUIRE(waitpid(pid, NULL, 0) == pid);
+	require_no_children();
+}
+
 ROOT_TC(open_accepts_userns)
 ATF_TC_BODY(open_accepts_userns, tc)
 {
@@ -276,8 +471,14 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
 	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);
+	ATF_TP_ADD_TC(tp, child_dies_after_nsfd);
+	ATF_TP_ADD_TC(tp, sigchld_ignored_child_dies_before_nsfd);
+	ATF_TP_ADD_TC(tp, sigchld_ignored_child_dies_after_nsfd);
+	ATF_TP_ADD_TC(tp, sigchld_ignored_creates);
 	ATF_TP_ADD_TC(tp, child_never_outlives_helper);
+	ATF_TP_ADD_TC(tp, child_stack_guarded);
 	ATF_TP_ADD_TC(tp, open_rejects);
+	ATF_TP_ADD_TC(tp, open_rejects_unmapped);
 	ATF_TP_ADD_TC(tp, open_accepts_userns);
 	return atf_no_error();
 }
