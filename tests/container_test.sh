@@ -297,8 +297,48 @@ assert_no_helper_procs
 EOS
 }
 
+container_case second_day "in a container: the utab record, --show, remount, the re-idmap check and umount, through -N"
+second_day_body() {
+	write_ctr_lib
+	e2e_run <<'EOS'
+. ./lib.sh
+e2e_setup
+ctr_start
+expect_exit 0 mount -N "/proc/$CTR/ns/mnt" -t idmap -o uidmap=1000:3:1,gidmap=1000:3:1 "$W/ctr/src" "$W/ctr/mnt"
+ctr_assert_idmapped "$W/ctr/mnt" 3
+# The record is there, with the mapping, for the container's findmnt.
+ctr_sh "findmnt --mtab -n -o OPTIONS --mountpoint '$W/ctr/mnt'" |
+	grep -q 'x-idmap.uidmap=1000:3:1' || fail "no utab record in the container"
+[ "$(ctr_sh "'$HELPER' --show '$W/ctr/mnt'")" = 'uidmap=1000:3:1,gidmap=1000:3:1' ] ||
+	fail "--show in the container"
+# remount through -N reads the container's mount table through our own
+# /proc, which the container's /proc does not show.
+expect_exit 0 mount -N "/proc/$CTR/ns/mnt" -t idmap -o remount,ro "$W/ctr/src" "$W/ctr/mnt"
+ctr_sh "findmnt -n -o VFS-OPTIONS --mountpoint '$W/ctr/mnt'" | tr , '\n' | grep -qx ro ||
+	fail "remount,ro did not reach the container's mount"
+expect_exit 32 "$HELPER" "$W/ctr/src" "$W/ctr/mnt2" -N "$CTR" -o remount,ro
+expect_err 'remount: not a mount point'
+# An idmapped source, from the container's table: re-idmapped on 6.15+,
+# named as idmapped before.
+run "$HELPER" "$W/ctr/mnt" "$W/ctr/mnt2" -N "$CTR" -o uidmap=1000:4:1,gidmap=1000:4:1
+if kernel_at_least 6 15; then
+	[ "$rc" = 0 ] || fail "re-idmap in the container: exit $rc: $(cat "$ERR")"
+	ctr_assert_idmapped "$W/ctr/mnt2" 4
+	ctr_sh "umount '$W/ctr/mnt2'"
+else
+	[ "$rc" = 32 ] || fail "exit $rc"
+	expect_err 'is already an idmapped mount'
+fi
+ctr_sh "umount '$W/ctr/mnt'"
+ctr_sh "cat /run/mount/utab 2>/dev/null" | grep -q "$W/ctr/" &&
+	fail "utab keeps a record: $(ctr_sh 'cat /run/mount/utab')"
+assert_caller_untouched
+ctr_stop
+EOS
+}
+
 atf_init_test_cases() {
-	for tc in into_container pid_collision relative_paths \
+	for tc in into_container second_day pid_collision relative_paths \
 		userns_from_caller userns_without_maps in_user_namespace \
 		bind_now small_stack sigchld_ignored; do
 		atf_add_test_case "$tc"
