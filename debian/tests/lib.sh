@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: Apache-2.0
 # Sourced by the autopkgtest scripts in debian/tests.  The script runs again
 # in its own mount and pid namespaces, with a private /run (libmount's utab)
