@@ -36,6 +36,10 @@ trust_case user_mount "an fstab user mount of type idmap is refused"
 user_mount_body() {
 	e2e_run <<'EOS'
 e2e_setup
+# mount(8) refuses a user mount by a uid without a passwd entry ("failed to
+# parse mount options"), before it runs any helper: the test user comes
+# from this namespace's own /etc/passwd, not from the machine.
+e2e_private_users
 echo "$W/ext4 $W/mnt idmap user,noauto,X-idmap.uidmap=0:1:1,X-idmap.gidmap=0:1:1 0 0" >"$W/fstab"
 mount --bind "$W/fstab" /etc/fstab
 # mount(8) is setuid root; for a user mount it drops to the caller's ids

@@ -389,8 +389,8 @@ static pid_t unmapped_child(int hold[2])
 		close(hold[1]);
 		if (unshare(CLONE_NEWUSER) < 0)
 			_exit(1);
-		(void)read(hold[0], &c, 1);
-		_exit(0);
+		/* Until the test closes its end: EOF, or any error. */
+		_exit(read(hold[0], &c, 1) < 0);
 	}
 	close(hold[0]);
 	/* Wait until it has its own namespace. */
