@@ -291,8 +291,8 @@ static int resolve_subid(const struct written *w, enum idmap_which side,
 	n = res->subid(res->ctx, side, owner, ranges, IDMAP_MAX_EXTENTS + 1);
 	if (n == -ELIBACC)
 		return diag_fail(d, -n,
-			"%s: subid:%s needs shadow's libsubid, which is not installed (Debian: apt install libsubid4)",
-			opt, owner);
+			"%s: subid:%s needs shadow's libsubid (%s), which cannot be loaded: install it (Debian 12: libsubid4, Debian 13: libsubid5)",
+			opt, owner, res->subid_library ? res->subid_library : "libsubid");
 	if (n < 0)
 		return diag_fail(d, -n,
 			"%s: cannot read the subordinate %s ranges of \"%s\" (from %s)%s%s",

@@ -72,6 +72,9 @@ struct idmap_resolver {
 		     struct idmap_range *ranges, size_t max);
 	/* For messages: where @subid looks. */
 	const char *(*subid_source)(void *ctx, enum idmap_which side);
+	/* For messages: the library that @subid loads (-ELIBACC: it could
+	 * not be loaded). */
+	const char *subid_library;
 	void *ctx;
 };
 

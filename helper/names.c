@@ -17,8 +17,6 @@
 #include "cleanup.h"
 #include "names.h"
 
-/* The soname that Debian 12 and 13 ship (libsubid4, ABI 4). */
-#define LIBSUBID "libsubid.so.4"
 
 /* getpwnam_r() and getgrnam_r() report "no such name" as 0 with no
  * result, or as one of these, depending on the NSS module. */
@@ -82,7 +80,7 @@ static int subid_ranges(void *ctx, enum idmap_which side, const char *owner,
 	int count;
 
 	if (!n->libsubid) {
-		n->libsubid = dlopen(LIBSUBID, RTLD_NOW | RTLD_LOCAL);
+		n->libsubid = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
 		if (!n->libsubid)
 			return -ELIBACC;
 	}
@@ -117,6 +115,8 @@ void names_init(struct names *n)
 			.id = lookup_id,
 			.subid = subid_ranges,
 			.subid_source = subid_source,
+			/* The one whose header we were built with. */
+			.subid_library = LIBSUBID_SONAME,
 			.ctx = n,
 		},
 	};

@@ -79,7 +79,11 @@ static int remount_job(const struct run_config *cfg,
 	int r;
 
 	r = remount_open(cfg->target, self, &t, d);
-	if (r == 0)
+	/* Given DIR alone, mount(8) passes back the mount's options, with
+	 * idmapped, and a source that it looked up itself: for a bind of a
+	 * pseudo filesystem ("tmpfs") util-linux 2.41 may name another
+	 * mount's directory.  Only a SRC that the user gave is checked. */
+	if (r == 0 && !req->whole_set)
 		r = remount_check_source(&t, cfg->source, d);
 	if (r < 0)
 		return r;
