@@ -271,7 +271,10 @@ export LIBMOUNT_FSTAB="$W/fstab"
 mount "$W/mnt"
 mount "$W/m2"
 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/m3"
-before=$(cat /run/mount/utab)
+# m2's record is mount(8)'s (x-foo): util-linux 2.41 rewrites it on
+# remount with the options it records itself (README: The utab record).
+others() { grep -v "TARGET=$W/m2 " /run/mount/utab; }
+before=$(others)
 i=0
 while [ "$i" -lt 10 ]; do
 	for m in mnt m2 m3; do
@@ -285,10 +288,15 @@ while [ "$i" -lt 10 ]; do
 done
 assert_vfs "$W/mnt" nosuid
 assert_vfs "$W/m3" nodev
-[ "$(cat /run/mount/utab)" = "$before" ] || fail "remounts changed utab:
+[ "$(others)" = "$before" ] || fail "remounts changed utab:
 $before
 ---
-$(cat /run/mount/utab)"
+$(others)"
+m2=$(grep "TARGET=$W/m2 " /run/mount/utab)
+case $m2 in *x-foo=1*) ;; *) fail "m2's record lost x-foo: $m2" ;; esac
+if ! mount8_at_least 2 41; then
+	case $m2 in *x-idmap.uidmap=1000:0:1*) ;; *) fail "m2's record lost its mapping: $m2" ;; esac
+fi
 assert_utab_exact "$W/mnt" "$W/m2" "$W/m3"
 for m in mnt m2 m3; do
 	umount "$W/$m"
