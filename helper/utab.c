@@ -238,22 +238,12 @@ int utab_find_options(const char *target, char **opts)
 	return *opts ? 1 : 0;
 }
 
-/*
- * @path made absolute and canonical, or as it is when it names nothing
- * (the source of a new filesystem, such as "none").  The kernel's name for
- * an O_PATH fd of it is that path, in one readlink(), where resolving it
- * by hand costs a readlink() per component.
- */
-static char *canonical(const char *path, int self)
+/* @path made absolute and canonical, or as it is when it names nothing
+ * (the source of a new filesystem, such as "none"). */
+static char *canonical(const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
-	char buf[PATH_MAX];
-	char *cn;
+	char *cn = mnt_resolve_path(path, NULL);
 
-	if (fd >= 0 && self_fd_path(self, fd, buf, sizeof(buf)) > 0 &&
-	    buf[0] == '/')
-		return strdup(buf);
-	cn = mnt_resolve_path(path, NULL);
 	return cn ? cn : strdup(path);
 }
 
@@ -339,10 +329,14 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	int r;
 
 	all = ours ? strdup(ours) : NULL;
-	target = canonical(cfg->target, self);
-	/* The bind source, in a record of our own shape only. */
+	/* A record of mount(8)'s shape names DIR as mount(8) gave it, and
+	 * statx() finds the mount by any name; only record_below() compares
+	 * mountinfo's canonical paths.  The bind source is in a record of
+	 * our own shape only. */
+	target = plan->mount8 && !req->recursive ? strdup(cfg->target) :
+						   canonical(cfg->target);
 	source = plan->mount8 || cfg->fstype ? strdup("") :
-					       canonical(cfg->source, self);
+					       canonical(cfg->source);
 	if (!all || !target || !source ||
 	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)))
 		return diag_fail(d, ENOMEM, "out of memory");
