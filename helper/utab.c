@@ -249,7 +249,7 @@ static char *canonical(const char *path)
 
 /*
  * The source and root of the mount with unique id @id, from statmount()
- * (Linux 6.8; the source from 6.11): one system call, where mountinfo
+ * (Linux 6.8; the source in later kernels): one system call, where mountinfo
  * costs the kernel a line for every mount.  A table of that one entry, or
  * NULL when the kernel cannot tell.
  */
