@@ -458,34 +458,29 @@ static bool is_idmap_type(const char *type)
 			strncmp(type, "idmap.", 6) == 0);
 }
 
-/* @s as fstab writes it: a blank, a tab, a newline or a backslash as
- * \ooo, which libmount turns back into the character. */
-static char *fstab_mangle(const char *s)
+/* Does the fstab line @line hold @s, once libmount's \ooo escapes are
+ * read as the characters they stand for? */
+static bool line_holds(const char *line, const char *s)
 {
-	char *out = malloc(strlen(s) * 4 + 1), *o = out;
+	_cleanup_free_ char *plain = NULL;
 
-	for (; out && *s; s++) {
-		if (strchr(" \t\n\\", *s))
-			o += sprintf(o, "\\%03o", (unsigned char)*s);
-		else
-			*o++ = *s;
-	}
-	if (out)
-		*o = '\0';
-	return out;
+	if (!strchr(line, '\\'))
+		return strstr(line, s) != NULL;
+	plain = mnt_unmangle(line);
+	return plain && strstr(plain, s);
 }
 
 /*
- * The entries of the fstab file whose line holds @target as fstab writes
- * it, parsed by libmount, in their order: every entry whose target is
- * @target is among them.  mount -a runs us once per entry, and parsing
- * every line of a long fstab each time made it quadratic.  NULL when the
- * fstab is not one regular file (libmount then reads a directory).
+ * The entries of the fstab file whose line holds @target, parsed by
+ * libmount, in their order: every entry whose target is @target is among
+ * them.  mount -a runs us once per entry, and parsing every line of a long
+ * fstab each time made it quadratic.  NULL when the fstab is not one
+ * regular file (libmount then reads a directory).
  */
 static struct libmnt_table *fstab_lines_with(const char *target)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
-	_cleanup_free_ char *text = NULL, *want = NULL, *sub = NULL;
+	_cleanup_free_ char *text = NULL, *sub = NULL;
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_close_ int fd = -1;
 	const char *path = mnt_get_fstab_path();
@@ -496,14 +491,14 @@ static struct libmnt_table *fstab_lines_with(const char *target)
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	text = read_whole_fd(fd, (size_t)st.st_size + 2, &len);
-	want = fstab_mangle(target);
-	sub = malloc(len + 1);
-	if (!text || !want || !sub)
+	/* Each line and a newline, which the last may lack, and a NUL. */
+	sub = malloc(len + 2);
+	if (!text || !sub)
 		return NULL;
 	for (char *line = text, *end; line < text + len; line = end + 1) {
 		end = strchrnul(line, '\n');
 		*end = '\0';
-		if (strstr(line, want))
+		if (line_holds(line, target))
 			n += (size_t)sprintf(sub + n, "%s\n", line);
 	}
 	tb = mnt_new_table();
