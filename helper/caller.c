@@ -19,33 +19,18 @@
  * cannot be read (*@len is then 0) or on ENOMEM (*@len is 1). */
 static char *read_proc(pid_t pid, const char *name, size_t *len)
 {
-	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	char path[64];
-	size_t cap = 0, n = 0, got;
+	_cleanup_close_ int fd = -1;
+	char path[64], *text;
 
 	*len = 0;
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	do {
-		if (cap - n < 2) {
-			char *grown = realloc(buf, cap ? cap * 2 : 4096);
-
-			if (!grown) {
-				*len = 1;
-				return NULL;
-			}
-			buf = grown;
-			cap = cap ? cap * 2 : 4096;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	buf[n] = '\0';
-	*len = n;
-	return take_ptr(&buf);
+	text = read_whole_fd(fd, 4096, len);
+	if (!text)
+		*len = errno == ENOMEM ? 1 : 0;
+	return text;
 }
 
 static int add_opts(struct caller *c, const char *opts)
@@ -143,7 +128,6 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 	struct statx top;
 	struct stat src;
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
-	_cleanup_(mnt_free_iterp) struct libmnt_iter *it = NULL;
 	struct libmnt_fs *fs;
 
 	/* A bind shows the root of SRC at DIR: the same inode. */
@@ -154,11 +138,11 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 	    stat(source, &src) < 0 || src.st_ino != top.stx_ino ||
 	    src.st_dev != makedev(top.stx_dev_major, top.stx_dev_minor))
 		return false;
-	mi = self_mountinfo(self);
-	it = mnt_new_iter(MNT_ITER_BACKWARD);
-	while (mi && it && mnt_table_next_fs(mi, it, &fs) == 0)
-		if ((uint64_t)mnt_fs_get_id(fs) == top.stx_mnt_id)
-			return mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-						     "idmapped", NULL, NULL) == 0;
+	/* Only that mount's line: mount -a comes here for every entry, and
+	 * the table grows with each. */
+	mi = self_mountinfo_entry(self, top.stx_mnt_id);
+	if (mi && mnt_table_first_fs(mi, &fs) == 0)
+		return mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
+					     "idmapped", NULL, NULL) == 0;
 	return false;
 }

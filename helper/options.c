@@ -7,17 +7,21 @@
  * what each option means for an idmapped mount.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libmount.h>
 
 #include "cleanup.h"
 #include "mountapi.h"
 #include "options.h"
+#include "self.h"
 
 void options_init(struct idmap_request *req)
 {
@@ -454,14 +458,81 @@ static bool is_idmap_type(const char *type)
 			strncmp(type, "idmap.", 6) == 0);
 }
 
+/* Does the fstab line @line hold @s, once libmount's \ooo escapes are
+ * read as the characters they stand for? */
+static bool line_holds(const char *line, const char *s)
+{
+	_cleanup_free_ char *plain = NULL;
+
+	if (!strchr(line, '\\'))
+		return strstr(line, s) != NULL;
+	plain = mnt_unmangle(line);
+	return plain && strstr(plain, s);
+}
+
+/*
+ * The entries of the fstab file whose line holds @target, parsed by
+ * libmount, in their order: every entry whose target is @target is among
+ * them.  mount -a runs us once per entry, and parsing every line of a long
+ * fstab each time made it quadratic.  NULL when the fstab is not one
+ * regular file (libmount then reads a directory).
+ */
+static struct libmnt_table *fstab_lines_with(const char *target)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	_cleanup_free_ char *text = NULL, *sub = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *path = mnt_get_fstab_path();
+	size_t len, n = 0;
+	struct stat st;
+
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	text = read_whole_fd(fd, (size_t)st.st_size + 2, &len);
+	/* Each line and a newline, which the last may lack, and a NUL. */
+	sub = malloc(len + 2);
+	if (!text || !sub)
+		return NULL;
+	for (char *line = text, *end; line < text + len; line = end + 1) {
+		end = strchrnul(line, '\n');
+		*end = '\0';
+		if (line_holds(line, target))
+			n += (size_t)sprintf(sub + n, "%s\n", line);
+	}
+	tb = mnt_new_table();
+	if (!tb)
+		return NULL;
+	if (n) {
+		f = fmemopen(sub, n, "r");
+		if (!f || mnt_table_parse_stream(tb, f, path) < 0)
+			return NULL;
+	}
+	return take_ptr(&tb);
+}
+
 int options_fstab_entry(const char *source, const char *target,
 			struct libmnt_table **tbp, struct libmnt_fs **fsp)
 {
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_cache *cache;
 	struct libmnt_fs *fs;
 
 	*fsp = NULL;
+	/* The exact match, from the lines that can hold it. */
+	tb = fstab_lines_with(target);
+	fs = tb ? mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD) :
+		  NULL;
+	if (fs) {
+		if (is_idmap_type(mnt_fs_get_fstype(fs))) {
+			*fsp = fs;
+			*tbp = take_ptr(&tb);
+		}
+		return 0;
+	}
+	mnt_unref_table(tb);
+	tb = mnt_new_table();
 	if (!tb)
 		return -ENOMEM;
 	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */

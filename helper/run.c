@@ -188,6 +188,8 @@ static int mount_job(const struct run_config *cfg,
 		     struct diag *d)
 {
 	const struct idmap_request *req = &st->req;
+	/* Reaped last, after the mount and its record, on every path. */
+	_cleanup_(userns_reap) struct userns_child child = USERNS_CHILD_INIT;
 	_cleanup_close_ int mntfd = -1, nsfd = -1, self = -1;
 	int r;
 
@@ -206,7 +208,8 @@ static int mount_job(const struct run_config *cfg,
 			nsfd = userns_open(req->userns, d);
 		} else {
 			*stage = STAGE_NEW_USERNS;
-			nsfd = userns_create(&req->uid, &req->gid, d);
+			nsfd = userns_create_deferred(&req->uid, &req->gid,
+						      &child, d);
 		}
 		if (nsfd < 0)
 			return nsfd;

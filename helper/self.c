@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <libmount.h>
@@ -31,6 +34,62 @@ struct libmnt_table *self_mountinfo(int self)
 	}
 	tb = mnt_new_table();
 	if (!tb || mnt_table_parse_stream(tb, f, "/proc/self/mountinfo") < 0)
+		return NULL;
+	return take_ptr(&tb);
+}
+
+char *read_whole_fd(int fd, size_t hint, size_t *len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t got;
+
+	do {
+		if (cap - n < 2) {
+			size_t more = cap ? cap * 2 : hint > 1 ? hint : 2;
+			char *grown = realloc(buf, more);
+
+			if (!grown)
+				return NULL;
+			buf = grown;
+			cap = more;
+		}
+		got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno != EINTR)
+			return NULL;
+		n += got > 0 ? (size_t)got : 0;
+	} while (got != 0);
+	buf[n] = '\0';
+	*len = n;
+	return take_ptr(&buf);
+}
+
+struct libmnt_table *self_mountinfo_entry(int self, uint64_t id)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	char *line, *end;
+	size_t len;
+
+	fd = self >= 0 ? openat(self, "mountinfo", O_RDONLY | O_CLOEXEC) :
+			 open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	text = fd >= 0 ? read_whole_fd(fd, 65536, &len) : NULL;
+	if (!text)
+		return NULL;
+	/* Each line starts with the mount's id. */
+	for (line = text; line < text + len; line = end + 1) {
+		end = strchrnul(line, '\n');
+		if (strtoull(line, NULL, 10) == id)
+			break;
+	}
+	if (line >= text + len)
+		return NULL;
+	f = fmemopen(line, (size_t)(end - line), "r");
+	tb = f ? mnt_new_table() : NULL;
+	if (!tb || mnt_table_parse_stream(tb, f, "/proc/self/mountinfo") < 0 ||
+	    mnt_table_get_nents(tb) != 1)
 		return NULL;
 	return take_ptr(&tb);
 }

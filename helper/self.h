@@ -9,6 +9,7 @@
 #define MOUNT_IDMAP_SELF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct libmnt_table;
@@ -19,6 +20,20 @@ int self_open(void);
 /* Our mount table (mountinfo) through @self, or through /proc/self when
  * @self is -1.  NULL when it cannot be read. */
 struct libmnt_table *self_mountinfo(int self);
+
+/*
+ * Only the mountinfo line of the mount whose id is @id (statx's
+ * STATX_MNT_ID), parsed by libmount into a table of one entry: a single
+ * pass over the text, without parsing every other line.  NULL when it
+ * cannot be read or there is no such mount.
+ */
+struct libmnt_table *self_mountinfo_entry(int self, uint64_t id);
+
+/* What is left to read of @fd, NUL-terminated, in *@len bytes (a file
+ * of /proc too, whose size stat() does not tell), into a buffer of @hint
+ * bytes at first, doubled as needed.  NULL with errno set when it cannot
+ * be read. */
+char *read_whole_fd(int fd, size_t hint, size_t *len);
 
 /* The path of our fd @fd, as readlink(/proc/self/fd/FD) gives it. */
 ssize_t self_fd_path(int self, int fd, char *buf, size_t size);

@@ -22,48 +22,6 @@
 #include "show.h"
 #include "utab.h"
 
-/* statmount() as of Linux 6.15; Debian 12's headers predate it. */
-#ifndef SYS_statmount
-#define SYS_statmount 457
-#endif
-#define SM_MNT_BASIC	0x00000002U
-#define SM_MNT_UIDMAP	0x00002000U
-#define SM_MNT_GIDMAP	0x00004000U
-#define SM_REQ_SIZE_VER0 24
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x00004000U
-#endif
-
-struct sm_req {
-	__u32 size;
-	__u32 spare;
-	__u64 mnt_id;
-	__u64 param;
-};
-
-struct sm_buf {
-	__u32 size;
-	__u32 mnt_opts;
-	__u64 mask;
-	__u32 sb_dev_major, sb_dev_minor;
-	__u64 sb_magic;
-	__u32 sb_flags, fs_type;
-	__u64 mnt_id, mnt_parent_id;
-	__u32 mnt_id_old, mnt_parent_id_old;
-	__u64 mnt_attr, mnt_propagation, mnt_peer_group, mnt_master;
-	__u64 propagate_from;
-	__u32 mnt_root, mnt_point;
-	__u64 mnt_ns_id;
-	__u32 fs_subtype, sb_source;
-	__u32 opt_num, opt_array;
-	__u32 opt_sec_num, opt_sec_array;
-	__u64 supported_mask;
-	__u32 mnt_uidmap_num, mnt_uidmap;
-	__u32 mnt_gidmap_num, mnt_gidmap;
-	__u64 spare2[43];
-	char str[];
-};
-
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 bool show_test_no_statmount;
 #endif

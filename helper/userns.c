@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -65,19 +66,18 @@ static int child_main(void *arg)
 	return 0;
 }
 
-static void unmap_stack(void **stack)
-{
-	if (*stack != MAP_FAILED)
-		munmap(*stack, GUARD + CHILD_STACK);
-}
-
 /* The child's stack, above a guard page that stays PROT_NONE. */
 static int map_stack(void **stack, struct diag *d)
 {
-	*stack = mmap(NULL, GUARD + CHILD_STACK, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (*stack == MAP_FAILED ||
-	    mprotect((char *)*stack + GUARD, CHILD_STACK,
+	void *p = mmap(NULL, GUARD + CHILD_STACK, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (p == MAP_FAILED)
+		return diag_fail(d, errno,
+				 "cannot map a stack for the user-namespace child: %s",
+				 strerror(errno));
+	*stack = p;
+	if (mprotect((char *)p + GUARD, CHILD_STACK,
 		     PROT_READ | PROT_WRITE) < 0)
 		return diag_fail(d, errno,
 				 "cannot map a stack for the user-namespace child: %s",
@@ -106,25 +106,46 @@ static int spawn(pid_t *pid, int *pidfd, void *stack, pid_t *parent,
 	return 0;
 }
 
-/* Kill and reap the child; after this, no trace of it is left. */
-static void reap(int pidfd)
+static void kill_child(const struct userns_child *c)
 {
+	if (c->pidfd >= 0)
+		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
+}
+
+void userns_reap(struct userns_child *c)
+{
+	int saved = errno;
 	siginfo_t info;
 
-	pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-	while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED | __WALL) < 0 &&
-	       errno == EINTR)
-		;
+	if (c->pidfd >= 0) {
+		kill_child(c);
+		while (waitid(P_PIDFD, (id_t)c->pidfd, &info,
+			      WEXITED | __WALL) < 0 && errno == EINTR)
+			;
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+	/* Only now: the child ran on this stack until it died. */
+	if (c->stack) {
+		munmap(c->stack, GUARD + CHILD_STACK);
+		c->stack = NULL;
+	}
+	errno = saved;
 }
 
 static int write_map(int procfd, const char *file,
 		     const struct idmap_map *map, struct diag *d)
 {
-	char text[IDMAP_MAX_TEXT + 1];
+	/* On the heap: 4 KiB more of stack would be a page more that this
+	 * process dirties for the whole mount (bench/run measures it). */
+	_cleanup_free_ char *text = malloc(IDMAP_MAX_TEXT + 1);
 	_cleanup_close_ int fd = -1;
-	int len = idmap_format(map, text, sizeof(text));
+	int len;
 	ssize_t n;
 
+	if (!text)
+		return diag_fail(d, ENOMEM, "out of memory");
+	len = idmap_format(map, text, IDMAP_MAX_TEXT + 1);
 	if (len < 0)
 		return diag_fail(d, E2BIG, "the %s is too long for the kernel",
 				 file);
@@ -188,23 +209,35 @@ static int populate(pid_t pid, int pidfd, const struct idmap_map *uid,
 	return nsfd;
 }
 
+/*
+ * The namespace is complete once its fd is open: the child is killed at
+ * once, whatever happened, and its exit runs while the caller mounts;
+ * userns_reap() collects it.
+ */
+int userns_create_deferred(const struct idmap_map *uid,
+			   const struct idmap_map *gid,
+			   struct userns_child *c, struct diag *d)
+{
+	pid_t parent = getpid(), pid;
+	int r;
+
+	r = map_stack(&c->stack, d);
+	if (r < 0)
+		return r;
+	r = spawn(&pid, &c->pidfd, c->stack, &parent, d);
+	if (r < 0)
+		return r;
+	r = populate(pid, c->pidfd, uid, gid, d);
+	kill_child(c);
+	return r;
+}
+
 int userns_create(const struct idmap_map *uid, const struct idmap_map *gid,
 		  struct diag *d)
 {
-	_cleanup_(unmap_stack) void *stack = MAP_FAILED;
-	pid_t parent = getpid(), pid;
-	_cleanup_close_ int pidfd = -1;
-	int r;
+	_cleanup_(userns_reap) struct userns_child c = USERNS_CHILD_INIT;
 
-	r = map_stack(&stack, d);
-	if (r < 0)
-		return r;
-	r = spawn(&pid, &pidfd, stack, &parent, d);
-	if (r < 0)
-		return r;
-	r = populate(pid, pidfd, uid, gid, d);
-	reap(pidfd);
-	return r;
+	return userns_create_deferred(uid, gid, &c, d);
 }
 
 /*

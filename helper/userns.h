@@ -19,6 +19,28 @@
 int userns_create(const struct idmap_map *uid, const struct idmap_map *gid,
 		  struct diag *d);
 
+/* The namespace child, and the stack it ran on, until it is reaped. */
+struct userns_child {
+	int pidfd;
+	void *stack;
+};
+#define USERNS_CHILD_INIT { .pidfd = -1, .stack = NULL }
+
+/*
+ * userns_create(), except that the child, killed as soon as the fd is
+ * open (or the first step fails), is left for userns_reap() to collect:
+ * its exit runs while the caller mounts.  @c must be USERNS_CHILD_INIT,
+ * and is to be reaped whatever this returns; a _cleanup_(userns_reap)
+ * variable does that on every path.
+ */
+int userns_create_deferred(const struct idmap_map *uid,
+			   const struct idmap_map *gid,
+			   struct userns_child *c, struct diag *d);
+
+/* Kill (again) and wait for the child of @c, then free its stack; a no-op
+ * after the first call.  Keeps errno. */
+void userns_reap(struct userns_child *c);
+
 /* Open @path and check that it is a user namespace, and not the initial
  * one.  Returns an O_CLOEXEC fd. */
 int userns_open(const char *path, struct diag *d);

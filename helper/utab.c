@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libmount.h>
 
 #include "cleanup.h"
+#include "mountapi.h"
 #include "run.h"
 #include "self.h"
 #include "utab.h"
@@ -243,6 +247,78 @@ static char *canonical(const char *path)
 	return cn ? cn : strdup(path);
 }
 
+/*
+ * The source and root of the mount with unique id @id, from statmount()
+ * (Linux 6.8; the source in later kernels): one system call, where mountinfo
+ * costs the kernel a line for every mount.  A table of that one entry, or
+ * NULL when the kernel cannot tell.
+ */
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+bool utab_test_no_statmount;
+#endif
+
+static struct libmnt_table *statmount_entry(uint64_t id)
+{
+	struct sm_req smr = { .size = SM_REQ_SIZE_VER0, .mnt_id = id,
+			      .param = SM_MNT_ROOT | SM_SB_SOURCE };
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	_cleanup_(mnt_unref_fsp) struct libmnt_fs *fs = NULL;
+	_cleanup_free_ struct sm_buf *sm = NULL;
+	size_t size = sizeof(*sm) + 2 * PATH_MAX;
+
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+	if (utab_test_no_statmount)
+		return NULL;
+#endif
+	sm = malloc(size);
+	if (!sm || syscall(SYS_statmount, &smr, sm, size, 0) < 0 ||
+	    (sm->mask & (SM_MNT_ROOT | SM_SB_SOURCE)) !=
+		    (SM_MNT_ROOT | SM_SB_SOURCE))
+		return NULL;
+	tb = mnt_new_table();
+	fs = mnt_new_fs();
+	if (!tb || !fs || mnt_fs_set_source(fs, sm->str + sm->sb_source) ||
+	    mnt_fs_set_root(fs, sm->str + sm->mnt_root) ||
+	    mnt_table_add_fs(tb, fs))
+		return NULL;
+	return take_ptr(&tb);
+}
+
+/*
+ * The mount just attached at @target, the top one there: its source and
+ * root from statmount(), or else from its own line of our mountinfo.  The
+ * whole table only for @below, where record_below() needs the mounts under
+ * it.  Parsing every line costs time in proportion to the number of
+ * mounts, which under mount -a grows by one each time.
+ */
+static struct libmnt_fs *find_mount(const char *target, int self, bool below,
+				    struct libmnt_table **mi)
+{
+	struct libmnt_fs *fs = NULL;
+	struct statx st;
+
+	if (!below && statx(AT_FDCWD, target, AT_NO_AUTOMOUNT,
+			    STATX_MNT_ID | STATX_MNT_ID_UNIQUE, &st) == 0) {
+		if (st.stx_mask & STATX_MNT_ID_UNIQUE)
+			*mi = statmount_entry(st.stx_mnt_id);
+		if (!*mi && (st.stx_mask & STATX_MNT_ID_UNIQUE)) {
+			/* stx_mnt_id holds the unique id: ask again. */
+			if (statx(AT_FDCWD, target, AT_NO_AUTOMOUNT,
+				  STATX_MNT_ID, &st) < 0)
+				return NULL;
+		}
+		if (!*mi && (st.stx_mask & STATX_MNT_ID))
+			*mi = self_mountinfo_entry(self, st.stx_mnt_id);
+		if (*mi && mnt_table_first_fs(*mi, &fs) == 0)
+			return fs;
+		if (*mi || (st.stx_mask & STATX_MNT_ID))
+			return NULL;
+	}
+	*mi = self_mountinfo(self);
+	return *mi ? mnt_table_find_target(*mi, target, MNT_ITER_BACKWARD) :
+		     NULL;
+}
+
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 		const struct utab_plan *plan, int self, struct diag *d)
 {
@@ -253,14 +329,19 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	int r;
 
 	all = ours ? strdup(ours) : NULL;
-	target = canonical(cfg->target);
-	source = canonical(cfg->source);
+	/* A record of mount(8)'s shape names DIR as mount(8) gave it, and
+	 * statx() finds the mount by any name; only record_below() compares
+	 * mountinfo's canonical paths.  The bind source is in a record of
+	 * our own shape only. */
+	target = plan->mount8 && !req->recursive ? strdup(cfg->target) :
+						   canonical(cfg->target);
+	source = plan->mount8 || cfg->fstype ? strdup("") :
+					       canonical(cfg->source);
 	if (!all || !target || !source ||
 	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)))
 		return diag_fail(d, ENOMEM, "out of memory");
 
-	mi = self_mountinfo(self);
-	top = mi ? mnt_table_find_target(mi, target, MNT_ITER_BACKWARD) : NULL;
+	top = find_mount(target, self, req->recursive, &mi);
 	if (!top)
 		return diag_fail(d, ENOENT,
 			"mounted \"%s\" on \"%s\", but cannot find it in /proc/self/mountinfo to record it in utab",

@@ -49,4 +49,10 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
  */
 int utab_find_options(const char *target, char **opts);
 
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+/* Act as a kernel without statmount(): the record's source and root come
+ * from our mountinfo.  Test builds only. */
+extern bool utab_test_no_statmount;
+#endif
+
 #endif

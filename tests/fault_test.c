@@ -31,6 +31,7 @@
 #include "show.h"
 #include "testlib.h"
 #include "userns.h"
+#include "utab.h"
 
 struct sandbox {
 	char dir[64];
@@ -262,6 +263,49 @@ ATF_TC_BODY(already_idmapped_old_kernel, tc)
 		      "is already an idmapped mount: giving it a new idmap needs open_tree_attr() (Linux 6.15 or later)");
 	attach_test_fault = NULL;
 	umount2(first, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
+/* The utab record is the same whether its source and root come from
+ * statmount() or, on a kernel without it, from mountinfo. */
+static char *record_of(const struct sandbox *sb, const char *utab)
+{
+	struct diag d = { "" };
+	char *text = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	ATF_REQUIRE_EQ_MSG(job(sb->src, sb->dst, NULL, false, &d), 0, "%s",
+			   d.msg);
+	f = fopen(utab, "re");
+	ATF_REQUIRE(f);
+	ATF_REQUIRE(getline(&text, &cap, f) > 0);
+	fclose(f);
+	ATF_REQUIRE(umount2(sb->dst, MNT_DETACH) == 0);
+	ATF_REQUIRE(unlink(utab) == 0);
+	return text;
+}
+
+ROOT_TC(utab_record_without_statmount)
+ATF_TC_BODY(utab_record_without_statmount, tc)
+{
+	struct sandbox sb;
+	char utab[128], *a, *b;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	a = record_of(&sb, utab);
+	utab_test_no_statmount = true;
+	b = record_of(&sb, utab);
+	utab_test_no_statmount = false;
+	ATF_CHECK_STREQ(a, b);
+	ATF_CHECK_MSG(strstr(a, "SRC=tmpfs ") && strstr(a, " ROOT=/src "),
+		      "record: %s", a);
+	free(a);
+	free(b);
+	unsetenv("LIBMOUNT_UTAB");
 	sandbox_leave(&sb);
 }
 
@@ -508,6 +552,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, source_swapped_after_clone);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
+	ATF_TP_ADD_TC(tp, utab_record_without_statmount);
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, overlay_layers_by_path);
 	ATF_TP_ADD_TC(tp, overlay_create_credentials);

@@ -101,6 +101,43 @@ assert_owner "$W/with space/u100000" 6 65534
 EOS
 }
 
+fstab_case entry_by_other_spelling "the entry is found by its exact strings among longer ones, and by canonical path"
+entry_by_other_spelling_body() {
+	e2e_run <<'EOS'
+e2e_setup
+mkdir "$W/mnt2" "$W/mnt3"
+ln -s "$W" "$W/link"
+# $W/mnt is also a part of the lines of $W/mnt2, $W/mnt3 and of a
+# comment; \063 is a needless escape of "3".
+cat >"$W/fstab" <<EOF
+# $W/ext4 $W/mnt idmap X-idmap.uidmap=1000:40:1,X-idmap.gidmap=1000:40:1 0 0
+$W/ext4 $W/mnt idmap noauto,X-idmap.uidmap=1000:41:1,X-idmap.gidmap=1000:41:1 0 0
+$W/ext4 $W/mnt2 idmap noauto,X-idmap.uidmap=1000:42:1,X-idmap.gidmap=1000:42:1 0 0
+$W/ext4 $W/mnt\\063 idmap noauto,X-idmap.uidmap=1000:43:1,X-idmap.gidmap=1000:43:1 0 0
+EOF
+export LIBMOUNT_FSTAB="$W/fstab"
+expect_exit 0 mount "$W/mnt"
+assert_owner "$W/mnt/u1000" 41 41
+umount "$W/mnt"
+expect_exit 0 mount "$W/mnt2"
+assert_owner "$W/mnt2/u1000" 42 42
+umount "$W/mnt2"
+expect_exit 0 mount "$W/mnt3"
+assert_owner "$W/mnt3/u1000" 43 43
+umount "$W/mnt3"
+expect_exit 0 "$HELPER" "$W/ext4" "$W/mnt3"
+assert_owner "$W/mnt3/u1000" 43 43
+umount "$W/mnt3"
+# Called directly with other spellings of the same paths: no line holds
+# them, and the canonical comparison finds the entry.
+expect_exit 0 "$HELPER" "$W/link/ext4" "$W/link/mnt"
+assert_owner "$W/mnt/u1000" 41 41
+umount "$W/mnt"
+expect_exit 0 "$HELPER" "$W/ext4/" "$W/mnt2/"
+assert_owner "$W/mnt2/u1000" 42 42
+EOS
+}
+
 fstab_case match_source "the entry must match the source as well"
 match_source_body() {
 	e2e_run <<'EOS'
@@ -315,7 +352,7 @@ EOS
 
 atf_init_test_cases() {
 	for tc in x_idmap_options etc_fstab lowercase_and_userns argv_wins \
-		escaped_fields match_source no_mapping_anywhere mount_all mount_all_again nofail \
+		escaped_fields entry_by_other_spelling match_source no_mapping_anywhere mount_all mount_all_again nofail \
 		examples_verify utab_record utab_nomtab utab_failure; do
 		atf_add_test_case "$tc"
 	done

@@ -118,25 +118,77 @@ ATF_TC_BODY(create_carries_maps, tc)
 	close(fd);
 }
 
-ROOT_TC(create_kernel_refusal)
-ATF_TC_BODY(create_kernel_refusal, tc)
+/*
+ * The deferred form: the child is already killed when the fd comes back,
+ * and stays a child of ours (a zombie, or dying) for the mount to proceed
+ * without waiting for it; userns_reap() then leaves nothing, twice over.
+ */
+ROOT_TC(create_deferred_kills_reaps_later)
+ATF_TC_BODY(create_deferred_kills_reaps_later, tc)
 {
-	/* Unvalidated input reaching the kernel: overlapping extents. */
+	struct userns_child c = USERNS_CHILD_INIT;
+	struct idmap_map m = { 0 };
+	struct diag d = { "" };
+	siginfo_t info = { 0 };
+	char text[256];
+	int before = count_fds(), fd;
+
+	(void)tc;
+	one_extent(&m, 0, 100000, 65536);
+	fd = userns_create_deferred(&m, &m, &c, &d);
+	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
+	ATF_REQUIRE(c.pidfd >= 0 && c.stack != NULL);
+	/* Killed: it exits without anyone signalling it again.  WNOWAIT
+	 * leaves it unreaped. */
+	alarm(20);
+	ATF_REQUIRE(waitid(P_PIDFD, (id_t)c.pidfd, &info,
+			   WEXITED | WNOWAIT | __WALL) == 0);
+	alarm(0);
+	ATF_CHECK_EQ(info.si_code, CLD_KILLED);
+	ATF_CHECK_EQ(info.si_status, SIGKILL);
+	read_map_in(fd, "uid_map", text, sizeof(text));
+	squeeze(text);
+	ATF_CHECK_STREQ(text, "0 100000 65536\n");
+
+	userns_reap(&c);
+	ATF_CHECK_EQ(c.pidfd, -1);
+	ATF_CHECK(c.stack == NULL);
+	userns_reap(&c);
+	require_no_children();
+	close(fd);
+	ATF_CHECK_EQ(count_fds(), before);
+}
+
+/*
+ * Unvalidated input reaching the kernel: overlapping extents.  The child
+ * is killed all the same, and reaped by userns_create(), or in the
+ * deferred form by userns_reap().
+ */
+static void kernel_refusal(bool deferred)
+{
+	struct userns_child c = USERNS_CHILD_INIT;
 	struct idmap_map uid = { 0 }, gid = { 0 };
 	struct diag d = { "" };
 	int before = count_fds(), r;
 
-	(void)tc;
 	uid.n = 2;
 	uid.ext[0] = (struct idmap_extent){ 0, 1000, 10 };
 	uid.ext[1] = (struct idmap_extent){ 5, 2000, 10 };
 	one_extent(&gid, 0, 1000, 1);
-	r = userns_create(&uid, &gid, &d);
+	if (deferred) {
+		r = userns_create_deferred(&uid, &gid, &c, &d);
+		userns_reap(&c);
+	} else {
+		r = userns_create(&uid, &gid, &d);
+	}
 	ATF_CHECK_EQ(r, -EINVAL);
 	ATF_CHECK_MSG(strstr(d.msg, "uid_map"), "%s", d.msg);
 	ATF_CHECK_EQ(count_fds(), before);
 	require_no_children();
 }
+
+ROOT_CASE(create_kernel_refusal, kernel_refusal(false))
+ROOT_CASE(create_deferred_failure_reaped, kernel_refusal(true))
 
 static void child_dies_at(enum userns_step step)
 {
@@ -468,6 +520,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, create_carries_maps);
 	ATF_TP_ADD_TC(tp, create_kernel_refusal);
+	ATF_TP_ADD_TC(tp, create_deferred_kills_reaps_later);
+	ATF_TP_ADD_TC(tp, create_deferred_failure_reaped);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
 	ATF_TP_ADD_TC(tp, child_dies_before_nsfd);
