@@ -141,8 +141,5 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 	/* Only that mount's line: mount -a comes here for every entry, and
 	 * the table grows with each. */
 	mi = self_mountinfo_entry(self, top.stx_mnt_id);
-	if (mi && mnt_table_first_fs(mi, &fs) == 0)
-		return mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-					     "idmapped", NULL, NULL) == 0;
-	return false;
+	return mi && mnt_table_first_fs(mi, &fs) == 0 && self_fs_idmapped(fs);
 }

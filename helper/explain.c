@@ -23,7 +23,6 @@ static void describe_source(int self, int src_fd, char *fstype, size_t size,
 			    bool *idmapped)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
-	_cleanup_(mnt_free_iterp) struct libmnt_iter *it = NULL;
 	struct libmnt_fs *fs;
 	struct statx stx;
 
@@ -33,17 +32,12 @@ static void describe_source(int self, int src_fd, char *fstype, size_t size,
 	    statx(src_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
 	    !(stx.stx_mask & STATX_MNT_ID))
 		return;
-	tb = self_mountinfo(self);
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	while (tb && it && mnt_table_next_fs(tb, it, &fs) == 0) {
-		if ((uint64_t)mnt_fs_get_id(fs) != stx.stx_mnt_id)
-			continue;
-		if (mnt_fs_get_fstype(fs))
-			snprintf(fstype, size, "%s", mnt_fs_get_fstype(fs));
-		*idmapped = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-						  "idmapped", NULL, NULL) == 0;
+	tb = self_mountinfo_entry(self, stx.stx_mnt_id);
+	if (!tb || mnt_table_first_fs(tb, &fs) != 0)
 		return;
-	}
+	if (mnt_fs_get_fstype(fs))
+		snprintf(fstype, size, "%s", mnt_fs_get_fstype(fs));
+	*idmapped = self_fs_idmapped(fs);
 }
 
 bool explain_is_idmapped(const struct attach_plan *p, int src_fd)

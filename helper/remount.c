@@ -33,31 +33,23 @@ void remount_target_free(struct remount_target *t)
 static int lookup(uint64_t id, struct remount_target *t, bool *idmapped,
 		  struct diag *d)
 {
-	struct libmnt_table *tb = self_mountinfo(t->self);
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
+		self_mountinfo_entry(t->self, id);
 	struct libmnt_fs *fs;
-	int r = 0;
+	const char *src, *opts;
 
-	if (!tb || !it)
-		r = diag_fail(d, ENOMEM, "cannot read the mount table");
-	while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *src = mnt_fs_get_source(fs);
-		const char *opts = mnt_fs_get_fs_options(fs);
-
-		if ((uint64_t)mnt_fs_get_id(fs) != id)
-			continue;
-		*idmapped = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs),
-						  "idmapped", NULL, NULL) == 0;
-		t->source = src ? strdup(src) : NULL;
-		t->fs_options = strdup(opts ? opts : "");
-		if ((src && !t->source) || !t->fs_options)
-			r = diag_fail(d, ENOMEM, "out of memory");
-		else
-			r = 1;
-	}
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	return r;
+	if (!tb && errno == ENOENT)
+		return 0;
+	if (!tb || mnt_table_first_fs(tb, &fs) != 0)
+		return diag_fail(d, ENOMEM, "cannot read the mount table");
+	src = mnt_fs_get_source(fs);
+	opts = mnt_fs_get_fs_options(fs);
+	*idmapped = self_fs_idmapped(fs);
+	t->source = src ? strdup(src) : NULL;
+	t->fs_options = strdup(opts ? opts : "");
+	if ((src && !t->source) || !t->fs_options)
+		return diag_fail(d, ENOMEM, "out of memory");
+	return 1;
 }
 
 int remount_open(const char *path, int self, struct remount_target *t,

@@ -16,15 +16,18 @@ int self_open(void)
 	return open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+static int open_mountinfo(int self)
+{
+	return self >= 0 ? openat(self, "mountinfo", O_RDONLY | O_CLOEXEC) :
+			   open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+}
+
 struct libmnt_table *self_mountinfo(int self)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	_cleanup_(fclosep) FILE *f = NULL;
-	int fd;
+	int fd = open_mountinfo(self);
 
-	if (self < 0)
-		return mnt_new_table_from_file("/proc/self/mountinfo");
-	fd = openat(self, "mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	f = fdopen(fd, "re");
@@ -73,9 +76,14 @@ struct libmnt_table *self_mountinfo_entry(int self, uint64_t id)
 	char *line, *end;
 	size_t len;
 
-	fd = self >= 0 ? openat(self, "mountinfo", O_RDONLY | O_CLOEXEC) :
-			 open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	text = fd >= 0 ? read_whole_fd(fd, 65536, &len) : NULL;
+	fd = open_mountinfo(self);
+	if (fd < 0) {
+		/* ENOENT is kept for "no such mount": no /proc is EIO. */
+		if (errno == ENOENT)
+			errno = EIO;
+		return NULL;
+	}
+	text = read_whole_fd(fd, 65536, &len);
 	if (!text)
 		return NULL;
 	/* Each line starts with the mount's id. */
@@ -84,14 +92,23 @@ struct libmnt_table *self_mountinfo_entry(int self, uint64_t id)
 		if (strtoull(line, NULL, 10) == id)
 			break;
 	}
-	if (line >= text + len)
+	if (line >= text + len) {
+		errno = ENOENT;
 		return NULL;
+	}
 	f = fmemopen(line, (size_t)(end - line), "r");
 	tb = f ? mnt_new_table() : NULL;
 	if (!tb || mnt_table_parse_stream(tb, f, "/proc/self/mountinfo") < 0 ||
 	    mnt_table_get_nents(tb) != 1)
 		return NULL;
 	return take_ptr(&tb);
+}
+
+bool self_fs_idmapped(struct libmnt_fs *fs)
+{
+	const char *vfs = mnt_fs_get_vfs_options(fs);
+
+	return vfs && mnt_optstr_get_option(vfs, "idmapped", NULL, NULL) == 0;
 }
 
 ssize_t self_fd_path(int self, int fd, char *buf, size_t size)

@@ -8,10 +8,12 @@
 #ifndef MOUNT_IDMAP_SELF_H
 #define MOUNT_IDMAP_SELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+struct libmnt_fs;
 struct libmnt_table;
 
 /* An O_PATH fd of /proc/self, or -1 when /proc is not mounted. */
@@ -24,10 +26,15 @@ struct libmnt_table *self_mountinfo(int self);
 /*
  * Only the mountinfo line of the mount whose id is @id (statx's
  * STATX_MNT_ID), parsed by libmount into a table of one entry: a single
- * pass over the text, without parsing every other line.  NULL when it
- * cannot be read or there is no such mount.
+ * pass over the text, without parsing every other line.  NULL with errno
+ * ENOENT when there is no such mount, or another errno when it cannot be
+ * read.
  */
 struct libmnt_table *self_mountinfo_entry(int self, uint64_t id);
+
+/* An entry of mountinfo that shows an idmapped mount ("idmapped" among
+ * its VFS options). */
+bool self_fs_idmapped(struct libmnt_fs *fs);
 
 /* What is left to read of @fd, NUL-terminated, in *@len bytes (a file
  * of /proc too, whose size stat() does not tell), into a buffer of @hint

@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "mountapi.h"
 #include "names.h"
+#include "self.h"
 #include "show.h"
 #include "utab.h"
 
@@ -114,9 +115,7 @@ static bool is_idmap_overlay(struct libmnt_fs *fs)
 /* Idmapped, or an overlay of idmapped layers. */
 static bool is_idmap_mount(struct libmnt_fs *fs)
 {
-	return mnt_optstr_get_option(mnt_fs_get_vfs_options(fs), "idmapped",
-				     NULL, NULL) == 0 ||
-	       is_idmap_overlay(fs);
+	return self_fs_idmapped(fs) || is_idmap_overlay(fs);
 }
 
 bool show_is_idmap_overlay(const char *path)

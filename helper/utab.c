@@ -143,13 +143,6 @@ static int write_record(const char *source, const char *target,
 	return 0;
 }
 
-static bool is_idmapped(struct libmnt_fs *fs)
-{
-	const char *vfs = mnt_fs_get_vfs_options(fs);
-
-	return vfs && mnt_optstr_get_option(vfs, "idmapped", NULL, NULL) == 0;
-}
-
 /*
  * "recursive": a record for every idmapped mount of the tree below
  * @parent too.  umount -R unmounts them first, and util-linux (2.38 to
@@ -168,7 +161,7 @@ static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
 	if (!itr)
 		return diag_fail(d, ENOMEM, "out of memory");
 	while ((r = mnt_table_next_child_fs(mi, itr, parent, &child)) == 0) {
-		if (!is_idmapped(child))
+		if (!self_fs_idmapped(child))
 			continue;
 		r = write_record(mnt_fs_get_source(child),
 				 mnt_fs_get_target(child),
