@@ -33,6 +33,8 @@ void options_free(struct idmap_request *req)
 {
 	free(req->userns);
 	req->userns = NULL;
+	free(req->fstab_options);
+	req->fstab_options = NULL;
 	for (size_t i = 0; i < req->nparams; i++) {
 		free(req->params[i].key);
 		free(req->params[i].value);
@@ -575,6 +577,11 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 	req->fstab = fs != NULL;
 	if (!req->fstab)
 		return 0;
+	/* utab.c looks at the entry's x-* options too: read it once. */
+	req->fstab_options = strdup(mnt_fs_get_options(fs) ?
+				    mnt_fs_get_options(fs) : "");
+	if (!req->fstab_options)
+		return diag_fail(d, ENOMEM, "out of memory");
 
 	fst = malloc(sizeof(*fst));
 	if (!fst)

@@ -33,6 +33,7 @@ struct idmap_request {
 	struct fs_param *params;
 	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
+	char *fstab_options;	/* that entry's whole option string */
 	/* Turns user, group and subid: names into numbers; NULL: numbers
 	 * only. */
 	const struct idmap_resolver *resolver;

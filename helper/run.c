@@ -177,7 +177,7 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 	if (r == 0 && !st->req.remount)
 		r = caller_read(&st->caller);
 	if (r == 0 && !st->req.remount && !cfg->fake && !cfg->nomtab)
-		r = utab_plan(cfg, &st->caller, &st->record);
+		r = utab_plan(cfg, &st->caller, &st->req, &st->record);
 	if (r == -ENOMEM)
 		diag_fail(d, ENOMEM, "out of memory");
 	return exit_code(STAGE_OPTIONS, r);

@@ -84,7 +84,7 @@ static int add_fstab_options(const char *source, const char *target,
 }
 
 int utab_plan(const struct run_config *cfg, const struct caller *c,
-	      struct utab_plan *p)
+	      const struct idmap_request *req, struct utab_plan *p)
 {
 	int r = 0;
 
@@ -93,7 +93,10 @@ int utab_plan(const struct run_config *cfg, const struct caller *c,
 		return 0;
 	for (size_t i = 0; i < cfg->nopts && r == 0; i++)
 		r = add_recorded(&p->extra, &p->mount8, cfg->opts[i]);
-	if (r == 0)
+	/* The entry that options_from_fstab() read already, or a look-up. */
+	if (r == 0 && req->fstab >= 0)
+		r = add_recorded(&p->extra, &p->mount8, req->fstab_options);
+	else if (r == 0)
 		r = add_fstab_options(cfg->source, cfg->target, &p->extra,
 				      &p->mount8);
 	for (size_t i = 0; i < c->nopts && r == 0; i++)

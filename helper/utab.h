@@ -31,7 +31,7 @@ struct utab_plan {
  * the options include one that it records: in our argv, in the fstab
  * entry or on its command line.  Returns 0 or -ENOMEM. */
 int utab_plan(const struct run_config *cfg, const struct caller *c,
-	      struct utab_plan *plan);
+	      const struct idmap_request *req, struct utab_plan *plan);
 void utab_plan_free(struct utab_plan *plan);
 
 /* Record the mount that @cfg asked for and @req describes, and with
