@@ -146,10 +146,34 @@ assert_no_helper_procs
 EOS
 }
 
+names_case libsubid_on_demand "libsubid is loaded for subid: maps only; a user named subid is given by number"
+libsubid_on_demand_body() {
+	names_run <<'EOS'
+# The loader says what it loads (the helper is not setuid, so LD_DEBUG
+# holds); mount(8) would drop LD_*, so the helper runs directly.
+LD_DEBUG=libs "$HELPER" "$W/ext4" "$W/mnt" -o uidmap=tbob:talice:1,gidmap=0:0:1 2>"$W/ld.numbers" ||
+	fail "the mount with names failed: $(grep mount.idmap "$W/ld.numbers")"
+umount "$W/mnt"
+! grep -q libsubid "$W/ld.numbers" || fail "libsubid was loaded for a map without subid:"
+LD_DEBUG=libs "$HELPER" "$W/ext4" "$W/mnt" -o idmap=subid:tbob 2>"$W/ld.subid" ||
+	fail "the mount with subid: failed: $(grep mount.idmap "$W/ld.subid")"
+umount "$W/mnt"
+grep -q 'calling init: .*libsubid' "$W/ld.subid" || fail "libsubid was not loaded for subid:"
+# subid: always starts a subordinate-range extent: a user named subid is
+# given by number.
+e2e_add_user subid 1003 2003
+expect_rejected '"0" has no subordinate uid ranges' \
+	mount -t idmap -o uidmap=subid:0:1 "$W/ext4" "$W/mnt"
+expect_exit 0 mount -t idmap -o uidmap=1003:0:1 "$W/ext4" "$W/mnt"
+umount "$W/mnt"
+EOS
+}
+
 atf_init_test_cases() {
 	atf_add_test_case user_and_group_names
 	atf_add_test_case unknown_name
 	atf_add_test_case subid_ranges
 	atf_add_test_case subid_errors
 	atf_add_test_case fstab_names
+	atf_add_test_case libsubid_on_demand
 }
