@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * -t idmap.overlay.  Each layer is cloned with open_tree(OPEN_TREE_CLONE)
- * and idmapped with mount_setattr(); fsopen("overlay") takes the detached
- * clones as fds (FSCONFIG_SET_FD, Linux 6.13+) or, on 6.8 to 6.12, as
- * /proc/self/fd/N paths of the same clones.  Then FSCONFIG_CMD_CREATE,
- * under the credentials of the upper directory's owner as the idmap shows
- * it: overlayfs creates its work directory (and later copies up, makes
- * whiteouts) with the credentials in force here, through the upper's
- * idmap, where root's fsuid 0 is usually unmapped.
+ * and idmapped with mount_setattr().  Then one of two routes, measured:
+ *
+ * - Linux 6.15 and later: fsopen("overlay") takes the detached clones as
+ *   fds (FSCONFIG_SET_FD on lowerdir+, datadir+, upperdir, workdir).
+ * - Before 6.15, the first FSCONFIG_SET_FD fails: EBADF where overlayfs
+ *   has the new mount API (6.5 on; fsconfig() took the fd with fget(),
+ *   which refuses the O_PATH fd of open_tree()), EOPNOTSUPP where it has
+ *   only the legacy one (6.1).  Nor would overlayfs take a detached clone
+ *   by path: clone_private_mount() wants a mount of the creating task's
+ *   own mount namespace.  So a child (stage.c) attaches the clones in a
+ *   private mount namespace of its own, names them to overlayfs as "fd/N"
+ *   below our /proc/self, creates and fsmount()s the overlay, and hands
+ *   the detached overlay back; the staging mounts die with the child.
+ *
+ * FSCONFIG_CMD_CREATE runs under the credentials of the upper directory's
+ * owner as the idmap shows it: overlayfs creates its work directory (and
+ * later copies up, makes whiteouts) with the credentials in force there,
+ * through the upper's idmap, where root's fsuid 0 is usually unmapped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +35,8 @@
 #include "explain.h"
 #include "mountapi.h"
 #include "overlay.h"
+#include "self.h"
+#include "stage.h"
 
 /* One layer: its overlayfs key, its path as given, its idmapped clone. */
 struct layer {
@@ -263,31 +276,46 @@ static void drain(int fsfd)
 		;
 }
 
-/* Hand the idmapped clone to overlayfs: as an fd, or where the kernel
- * takes no fds for layers (before 6.13), as its /proc/self/fd path. */
-static int set_layer(const struct attach_plan *p, int fsfd, struct layer *l,
-		     bool first, bool *by_path, struct diag *d)
-{
-	char what[4200], proc[32];
+/* set_layers() returns this when the kernel takes no layer fds. */
+#define OVERLAY_STAGED 1
 
-	if (!*by_path) {
+/* The kernel took no layer fd (@err): the staged route, which names the
+ * layers in one "lowerdir" string, can do what this overlayfs can. */
+static int legacy_check(int fsfd, const struct layers *ls, int err,
+			struct diag *d)
+{
+	drain(fsfd);
+	for (size_t i = 0; err == EOPNOTSUPP && i < ls->n; i++)
+		if (strcmp(ls->v[i].key, "datadir+") == 0)
+			return diag_fail(d, EOPNOTSUPP,
+				"overlay: data-only layers (\"::\" in lowerdir=, datadir+=) need Linux 6.5 or later; this kernel's overlayfs has only the legacy mount API");
+	return OVERLAY_STAGED;
+}
+
+/*
+ * Hand each idmapped clone to overlayfs as an fd.  Where the kernel takes
+ * none (the first one fails with EBADF or EOPNOTSUPP, see above), returns
+ * OVERLAY_STAGED, the context untouched.
+ */
+static int set_layers(const struct attach_plan *p, int fsfd,
+		      const struct layers *ls, struct diag *d)
+{
+	char what[4200];
+
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct layer *l = &ls->v[i];
+
 		if (FAULT(ATTACH_OVERLAY_FD,
 			  fsconfig(fsfd, FSCONFIG_SET_FD, l->key, NULL,
 				   l->fd)) == 0)
-			return 0;
-		if (first && errno == EINVAL) {
-			drain(fsfd);
-			*by_path = true;
-		}
+			continue;
+		if (i == 0 && (errno == EBADF || errno == EOPNOTSUPP))
+			return legacy_check(fsfd, ls, errno, d);
+		snprintf(what, sizeof(what), "%s \"%s\" rejected",
+			 role(l->key), l->path);
+		return explain_fs(p, fsfd, what, errno, d);
 	}
-	if (*by_path) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->fd);
-		if (fsconfig(fsfd, FSCONFIG_SET_STRING, l->key, proc, 0) == 0)
-			return 0;
-	}
-	snprintf(what, sizeof(what), "%s \"%s\" rejected", role(l->key),
-		 l->path);
-	return explain_fs(p, fsfd, what, errno, d);
+	return 0;
 }
 
 /* The value of /proc/sys/fs/@name: the id that stands for "unmapped". */
@@ -417,13 +445,123 @@ static int mount_overlay(const struct attach_plan *p, int fsfd, int log,
 	return take_fd(&mnt);
 }
 
+/* Create the overlay, as the upper's owner, and mount it, detached. */
+static int finish(const struct attach_plan *p, int fsfd,
+		  const struct layer *upper, struct diag *d)
+{
+	/* overlayfs tells the kernel log, not the context, most of why it
+	 * fails: read what it logs from here on. */
+	_cleanup_close_ int log = explain_log_open();
+	int r = create(p, fsfd, log, upper, d);
+
+	return r < 0 ? r : mount_overlay(p, fsfd, log, upper != NULL, d);
+}
+
+/* What the staging child works on. */
+struct staged {
+	const struct attach_plan *p;
+	int fsfd;
+	const struct layers *ls;
+	const struct layer *upper, *work;
+};
+
+/* Attach every idmapped clone on "/" of the child's private namespace:
+ * overlayfs then finds each in the namespace of the task that creates. */
+static int stage_layers(const struct staged *s, struct diag *d)
+{
+	for (size_t i = 0; i < s->ls->n; i++) {
+		const struct layer *l = &s->ls->v[i];
+		int tree = l->tree >= 0 ? l->tree : l->fd;
+
+		/* The work directory may lie in the upper's clone. */
+		if (l == s->work && s->upper && s->upper->tree >= 0)
+			continue;
+		if (move_mount(tree, "", AT_FDCWD, "/",
+			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return diag_fail(d, errno,
+				"overlay: cannot stage %s \"%s\" in the private namespace: %s",
+				role(l->key), l->path, strerror(errno));
+	}
+	return 0;
+}
+
+/* Append "fd/N" to @buf, after @sep unless it is the first. */
+static void add_fd_path(char *buf, size_t size, const char *sep, int fd)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%sfd/%d", len ? sep : "", fd);
+}
+
+/*
+ * The layers as overlayfs reads them from strings on every kernel since
+ * 6.1: one lowerdir (':' between layers, "::" before the data-only ones),
+ * upperdir, workdir.  Each is "fd/N", relative to our /proc/self, which
+ * is the working directory: a container's /proc (-N) has no "self" of
+ * ours.  No ',' (the legacy API refuses it) and no escapes needed.
+ */
+static int name_layers(const struct staged *s, struct diag *d)
+{
+	char lower[2048] = "", data[2048] = "", one[32];
+
+	for (size_t i = 0; i < s->ls->n; i++) {
+		const struct layer *l = &s->ls->v[i];
+
+		if (strcmp(l->key, "datadir+") == 0)
+			add_fd_path(data, sizeof(data), "::", l->fd);
+		else if (strcmp(l->key, "lowerdir+") == 0)
+			add_fd_path(lower, sizeof(lower), ":", l->fd);
+	}
+	if (data[0]) {
+		size_t len = strlen(lower);
+
+		snprintf(lower + len, sizeof(lower) - len, "::%s", data);
+	}
+	if (lower[0] && fsconfig(s->fsfd, FSCONFIG_SET_STRING, "lowerdir",
+				 lower, 0) < 0)
+		return explain_fs(s->p, s->fsfd, "lower layers rejected", errno,
+				  d);
+	for (size_t i = 0; i < 2; i++) {
+		const struct layer *l = i == 0 ? s->upper : s->work;
+		char what[4200];
+
+		if (!l)
+			continue;
+		snprintf(one, sizeof(one), "fd/%d", l->fd);
+		if (fsconfig(s->fsfd, FSCONFIG_SET_STRING, l->key, one, 0) < 0) {
+			snprintf(what, sizeof(what), "%s \"%s\" rejected",
+				 role(l->key), l->path);
+			return explain_fs(s->p, s->fsfd, what, errno, d);
+		}
+	}
+	return 0;
+}
+
+/* In the staging child (stage.c): its own namespace, private already. */
+static int staged_overlay(void *arg, struct diag *d)
+{
+	const struct staged *s = arg;
+	_cleanup_close_ int own = -1;
+	int self = s->p->self, r;
+
+	if (self < 0)
+		self = own = self_open();
+	if (self < 0 || fchdir(self) < 0)
+		return diag_fail(d, errno,
+			"overlay: cannot open /proc/self, by which the staged layers are named: %s",
+			strerror(errno));
+	r = stage_layers(s, d);
+	if (r == 0)
+		r = name_layers(s, d);
+	return r < 0 ? r : finish(s->p, s->fsfd, s->upper, d);
+}
+
 int overlay_make(const struct attach_plan *p, struct diag *d)
 {
 	_cleanup_(layers_free) struct layers ls = { NULL, 0, NULL, 0 };
-	_cleanup_close_ int fsfd = -1, log = -1;
+	_cleanup_close_ int fsfd = -1;
 	struct attach_plan opts = *p;
 	struct layer *upper = NULL, *work = NULL;
-	bool by_path = false;
 	int r;
 
 	r = parse_layers(p, &ls, d);
@@ -451,18 +589,13 @@ int overlay_make(const struct attach_plan *p, struct diag *d)
 	fsfd = attach_fs_context(&opts, d);
 	if (fsfd < 0)
 		return fsfd;
-	for (size_t i = 0; i < ls.n; i++) {
-		r = set_layer(p, fsfd, &ls.v[i], i == 0, &by_path, d);
-		if (r < 0)
-			return r;
-	}
-	if (p->dry_run)
-		return upper ? upper_owner(upper, &(struct owner){ 0 }, d) : 0;
-	/* overlayfs tells the kernel log, not the context, most of why it
-	 * fails: read what it logs from here on. */
-	log = explain_log_open();
-	r = create(p, fsfd, log, upper, d);
+	r = set_layers(p, fsfd, &ls, d);
 	if (r < 0)
 		return r;
-	return mount_overlay(p, fsfd, log, upper != NULL, d);
+	if (p->dry_run)
+		return upper ? upper_owner(upper, &(struct owner){ 0 }, d) : 0;
+	if (r == OVERLAY_STAGED)
+		return stage_run(staged_overlay, &(struct staged){
+					 p, fsfd, &ls, upper, work }, d);
+	return finish(p, fsfd, upper, d);
 }

@@ -395,33 +395,49 @@ static void overlay_layers(const struct sandbox *sb, char *opts, size_t size)
 		 sb->src, sb->src, sb->src);
 }
 
+static int mountinfo_lines(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int n = 0;
+
+	ATF_REQUIRE(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
 /*
- * Before Linux 6.13, overlayfs takes no fd for a layer (EINVAL): the
- * helper then gives it the /proc/self/fd path of the same idmapped clone,
- * and the overlay is as good.
+ * Before Linux 6.15 the first FSCONFIG_SET_FD of a layer fails: EBADF on
+ * 6.5 to 6.14 (measured on 6.12), EOPNOTSUPP where overlayfs has only the
+ * legacy mount API (measured on 6.1).  The helper then stages the layers
+ * in a child's private mount namespace, for real here: the overlay works,
+ * idmapped, copy-up lands as the on-disk owner, exactly one mount is new
+ * (no staging mount is left), no child, no fd.
  */
-ROOT_TC(overlay_layers_by_path)
-ATF_TC_BODY(overlay_layers_by_path, tc)
+static void staged_route(int err)
 {
 	struct sandbox sb;
 	struct diag d = { "" };
 	unsigned char before[32], after[32];
 	char opts[512], path[160];
 	struct stat st;
-	int fd;
+	int fd, lines;
 
-	(void)tc;
 	sandbox_enter(&sb);
 	overlay_layers(&sb, opts, sizeof(opts));
 	fault_step = ATTACH_OVERLAY_FD;
-	fault_errno = EINVAL;
+	fault_errno = err;
 	attach_test_fault = inject;
 	fd_set_of(before);
+	lines = mountinfo_lines();
 	ATF_CHECK_EQ_MSG(job_with("overlay", sb.dst, "overlay", opts, true, &d),
 			 0, "%s", d.msg);
 	fd_set_of(after);
 	attach_test_fault = NULL;
 	ATF_CHECK(memcmp(before, after, sizeof(before)) == 0);
+	ATF_CHECK_EQ(mountinfo_lines(), lines + 1);
 	ATF_REQUIRE(is_mounted(sb.dst));
 	snprintf(path, sizeof(path), "%s/a", sb.dst);
 	ATF_REQUIRE(stat(path, &st) == 0);
@@ -432,8 +448,100 @@ ATF_TC_BODY(overlay_layers_by_path, tc)
 	snprintf(path, sizeof(path), "%s/upper/a", sb.src);
 	ATF_REQUIRE(stat(path, &st) == 0);
 	ATF_CHECK_EQ(st.st_uid, 0);
+	/* Our own credentials never changed: the child took the owner's. */
+	ATF_CHECK_EQ(setfsuid((uid_t)-1), 0);
 	require_no_children();
 	umount2(sb.dst, MNT_DETACH);
+	ATF_CHECK_EQ(mountinfo_lines(), lines);
+	sandbox_leave(&sb);
+}
+
+ROOT_CASE(overlay_staged_ebadf, staged_route(EBADF))
+ROOT_CASE(overlay_staged_eopnotsupp, staged_route(EOPNOTSUPP))
+
+/* Only a legacy overlayfs (EOPNOTSUPP, before 6.5) lacks data-only
+ * layers: refused in one line that names the version, nothing left. */
+ROOT_TC(overlay_legacy_data_layers)
+ATF_TC_BODY(overlay_legacy_data_layers, tc)
+{
+	struct sandbox sb;
+	char opts[512], more[700];
+	int lines;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	/* A lower-only overlay with a data-only layer. */
+	snprintf(more, sizeof(more),
+		 "uidmap=0:100000:65536,gidmap=0:100000:65536,lowerdir=%s/l1::%s/work",
+		 sb.src, sb.src);
+	lines = mountinfo_lines();
+	fault_step = ATTACH_OVERLAY_FD;
+	fault_errno = EOPNOTSUPP;
+	attach_test_fault = inject;
+	{
+		struct diag d = { "" };
+
+		ATF_CHECK_EQ(job_with("overlay", sb.dst, "overlay", more, true,
+				      &d), EXIT_MOUNT);
+		CHECK_MSG_HAS(&d, "data-only layers");
+		CHECK_MSG_HAS(&d, "Linux 6.5 or later");
+	}
+	/* The same with EBADF (6.5 to 6.14) stages them. */
+	fault_errno = EBADF;
+	{
+		struct diag d = { "" };
+
+		ATF_CHECK_EQ_MSG(job_with("overlay", sb.dst, "overlay", more,
+					  true, &d), 0, "%s", d.msg);
+	}
+	attach_test_fault = NULL;
+	ATF_CHECK_EQ(mountinfo_lines(), lines + 1);
+	umount2(sb.dst, MNT_DETACH);
+	ATF_CHECK_EQ(mountinfo_lines(), lines);
+	require_no_children();
+	sandbox_leave(&sb);
+}
+
+/* EBADF for the layer fds, then the creation fails in the staging child
+ * (and only there: the hook checks that it runs in another process). */
+static pid_t test_pid;
+
+static int fail_staged_create(enum attach_step step)
+{
+	if (step == ATTACH_OVERLAY_FD)
+		return EBADF;
+	return step == ATTACH_FSCONFIG && getpid() != test_pid ? EIO : 0;
+}
+
+ROOT_TC(overlay_staged_create_fails)
+ATF_TC_BODY(overlay_staged_create_fails, tc)
+{
+	struct sandbox sb;
+	char opts[512];
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	test_pid = getpid();
+	attach_test_fault = fail_staged_create;
+	{
+		struct diag d = { "" };
+		unsigned char before[32], after[32];
+		int lines = mountinfo_lines();
+
+		fd_set_of(before);
+		ATF_CHECK_EQ(job_with("overlay", sb.dst, "overlay", opts, true,
+				      &d), EXIT_MOUNT);
+		fd_set_of(after);
+		CHECK_MSG_HAS(&d, "overlay: cannot create the overlay: ");
+		CHECK_MSG_HAS(&d, "Input/output error");
+		ATF_CHECK(memcmp(before, after, sizeof(before)) == 0);
+		ATF_CHECK_EQ(mountinfo_lines(), lines);
+	}
+	attach_test_fault = NULL;
+	ATF_CHECK(!is_mounted(sb.dst));
+	require_no_children();
 	sandbox_leave(&sb);
 }
 
@@ -554,7 +662,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, show_from_utab);
 	ATF_TP_ADD_TC(tp, utab_record_without_statmount);
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
-	ATF_TP_ADD_TC(tp, overlay_layers_by_path);
+	ATF_TP_ADD_TC(tp, overlay_staged_ebadf);
+	ATF_TP_ADD_TC(tp, overlay_staged_eopnotsupp);
+	ATF_TP_ADD_TC(tp, overlay_legacy_data_layers);
+	ATF_TP_ADD_TC(tp, overlay_staged_create_fails);
 	ATF_TP_ADD_TC(tp, overlay_create_credentials);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
