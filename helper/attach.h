@@ -60,6 +60,8 @@ enum attach_step {
 	ATTACH_MOUNT_SETATTR,
 	ATTACH_MOVE_MOUNT,
 	ATTACH_OVERLAY_FD,	/* a layer given to overlayfs as an fd */
+	ATTACH_OVERLAY_OPEN,	/* upper or work opened in their clone */
+	ATTACH_CAPS_RESTORE,	/* our capabilities back after the create */
 };
 
 /* Called before each step: a non-zero return is the errno with which the

@@ -49,9 +49,50 @@ bool explain_is_idmapped(const struct attach_plan *p, int src_fd)
 	return idmapped;
 }
 
+/* Is the mount that holds @path unbindable (mountinfo says so)? */
+static bool is_unbindable(int self, const char *path)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+	struct libmnt_fs *fs;
+	struct statx stx;
+	const char *opt;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return false;
+	tb = self_mountinfo_entry(self, stx.stx_mnt_id);
+	if (!tb || mnt_table_first_fs(tb, &fs) != 0)
+		return false;
+	opt = mnt_fs_get_optional_fields(fs);
+	return opt && strstr(opt, "unbindable");
+}
+
+/*
+ * open_tree(OPEN_TREE_CLONE) of one mount failed with EINVAL: the mount is
+ * unbindable, or submounts below @path are locked (mounted in a more
+ * privileged mount namespace than ours, they hide what is below them, and
+ * a clone without them would show it).  The same words for a bind's
+ * source and an overlay's layer; @instead says what to do.
+ */
+static int clone_refused(int self, const char *what, const char *path,
+			 const char *instead, struct diag *d)
+{
+	if (is_unbindable(self, path))
+		return diag_fail(d, EINVAL,
+			"%s \"%s\" is on an unbindable mount, which cannot be cloned",
+			what, path);
+	return diag_fail(d, EINVAL,
+		"%s \"%s\" has submounts that are locked in this mount namespace (they were mounted where it was more privileged), and a clone without them would uncover what they cover: %s",
+		what, path, instead);
+}
+
 int explain_clone(const struct attach_plan *p, int err, struct diag *d)
 {
 	switch (err) {
+	case EINVAL:
+		return clone_refused(p->self, "source", p->source,
+			"bind with recursive (rbind), which takes them along",
+			d);
 	case ENOSYS:
 		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
 	case ENOENT:
@@ -247,12 +288,16 @@ static void log_messages(int log_fd, const char *fstype, char *buf,
 int explain_fs_log(const struct attach_plan *p, int fsfd, int log_fd,
 		   const char *what, int err, struct diag *d)
 {
-	char msg[768];
+	char msg[512], log[512] = "";
 
 	fs_messages(fsfd, msg, sizeof(msg));
-	log_messages(log_fd, p->fstype, msg, sizeof(msg));
-	return diag_fail(d, err, "%s: %s: %s", p->fstype, what,
-			 msg[0] ? msg : strerror(err));
+	log_messages(log_fd, p->fstype, log, sizeof(log));
+	/* The context's messages are this mount's; the kernel log is
+	 * everyone's, and nothing in a line says which mount it is about. */
+	return diag_fail(d, err, "%s: %s: %s%s%s", p->fstype, what,
+			 msg[0] ? msg : strerror(err),
+			 log[0] ? "; the kernel log meanwhile (maybe about another mount): " : "",
+			 log);
 }
 
 int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
@@ -273,13 +318,10 @@ int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
 	return explain_fs(p, fsfd, "cannot create the filesystem", err, d);
 }
 
-int explain_layer(const char *role, const char *path, int err,
-		  struct diag *d)
+/* What a failure of any step says about the layer at @path. */
+static int layer_common(const char *role, const char *path, int err,
+			struct diag *d)
 {
-	_cleanup_close_ int fd = -1;
-	char fstype[64];
-	bool idmapped;
-
 	switch (err) {
 	case ENOSYS:
 		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
@@ -290,6 +332,32 @@ int explain_layer(const char *role, const char *path, int err,
 		return diag_fail(d, err,
 			"overlay: %s \"%s\" is not a directory, or a part of its path is not",
 			role, path);
+	default:
+		return diag_fail(d, err, "overlay: cannot clone %s \"%s\": %s",
+				 role, path, strerror(err));
+	}
+}
+
+int explain_layer_clone(const char *role, const char *path, int err,
+			struct diag *d)
+{
+	char what[64];
+
+	if (err != EINVAL)
+		return layer_common(role, path, err, d);
+	snprintf(what, sizeof(what), "overlay: %s", role);
+	return clone_refused(-1, what, path,
+		"give a directory that has no submount below it", d);
+}
+
+int explain_layer(const char *role, const char *path, int err,
+		  struct diag *d)
+{
+	_cleanup_close_ int fd = -1;
+	char fstype[64];
+	bool idmapped;
+
+	switch (err) {
 	case EINVAL:
 	case EPERM:
 		fd = open(path, O_PATH | O_CLOEXEC);
@@ -302,7 +370,14 @@ int explain_layer(const char *role, const char *path, int err,
 			return diag_fail(d, err,
 				"overlay: %s \"%s\" (%s) does not support idmapped mounts",
 				role, path, fstype);
-		/* fallthrough */
+		/* A bind's source gets the same words. */
+		return diag_fail(d, err,
+			"overlay: not permitted to idmap %s \"%s\" with this user namespace",
+			role, path);
+	case ENOSYS:
+	case ENOENT:
+	case ENOTDIR:
+		return layer_common(role, path, err, d);
 	default:
 		return diag_fail(d, err, "overlay: cannot idmap %s \"%s\": %s",
 				 role, path, strerror(err));

@@ -49,15 +49,21 @@ int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
  * there rather than to its context (overlayfs does): an fd, or -1. */
 int explain_log_open(void);
 
-/* As explain_fs(), with the lines that @p->fstype logged to @log_fd
- * ("overlayfs: ...") after the context's messages.  @fsfd may be -1. */
+/* As explain_fs(), then the lines that @p->fstype logged to @log_fd
+ * ("overlayfs: ...") meanwhile, said to be maybe about another mount:
+ * the kernel log does not tell whose they are.  @fsfd may be -1. */
 int explain_fs_log(const struct attach_plan *p, int fsfd, int log_fd,
 		   const char *what, int err, struct diag *d);
 
-/* -t idmap.overlay: cloning or idmapping the layer at @path failed; @role
- * says which layer ("lower layer", "upper directory"...). */
+/* -t idmap.overlay: idmapping (or opening) the layer at @path failed;
+ * @role says which layer ("lower layer", "upper directory"...). */
 int explain_layer(const char *role, const char *path, int err,
 		  struct diag *d);
+
+/* -t idmap.overlay: cloning the layer at @path (open_tree) failed; in the
+ * words of explain_clone() for a bind's source. */
+int explain_layer_clone(const char *role, const char *path, int err,
+			struct diag *d);
 
 /* move_mount() of the tree of @src_fd (-1 for a new filesystem) onto
  * @dst_fd failed. */

@@ -411,6 +411,44 @@ static bool is_x_idmap(const char *name, size_t len)
 	       name[1] == '-' && own_option(name, len) >= 0;
 }
 
+bool options_is_layer(const char *name, size_t len)
+{
+	static const char *const keys[] = {
+		"lowerdir", "lowerdir+", "datadir+", "upperdir", "workdir",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == len && strncmp(name, keys[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* Does @s end in a '\' that escapes what follows (an odd number)? */
+static bool ends_escaped(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && s[len - 1 - n] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
+/*
+ * overlayfs splits its option string at each ',' that no '\' escapes, and
+ * mount -t overlay hands it the whole string: so a layer's value goes on
+ * through "\,".  The length of @val that way, with *@p moved past it.
+ */
+static size_t through_escaped_commas(char **p, const char *val, size_t vlen)
+{
+	char *name, *v;
+	size_t nl, vl;
+
+	while (ends_escaped(val, vlen) &&
+	       mnt_optstr_next_option(p, &name, &nl, &v, &vl) == 0)
+		vlen = (size_t)((v ? v + vl : name + nl) - val);
+	return vlen;
+}
+
 /* Parse @optstr into @req; with @x_only, only its X-idmap.* options. */
 static int parse(struct idmap_request *req, const char *optstr, bool x_only,
 		 struct diag *d)
@@ -433,6 +471,8 @@ static int parse(struct idmap_request *req, const char *optstr, bool x_only,
 	while ((r = mnt_optstr_next_option(&p, &name, &nlen, &val, &vlen)) == 0) {
 		if (x_only && !is_x_idmap(name, nlen))
 			continue;
+		if (val && options_is_layer(name, nlen))
+			vlen = through_escaped_commas(&p, val, vlen);
 		r = apply_option(req, name, nlen, val, vlen, d);
 		if (r < 0)
 			return r;

@@ -103,4 +103,8 @@ void options_fill_identity(struct idmap_request *req);
 /* Cross-option rules, once every source is parsed. */
 int options_check(const struct idmap_request *req, struct diag *d);
 
+/* Does the option @name (of @len bytes) name an overlayfs layer
+ * (lowerdir, lowerdir+, datadir+, upperdir, workdir)? */
+bool options_is_layer(const char *name, size_t len);
+
 #endif

@@ -25,18 +25,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "explain.h"
 #include "mountapi.h"
+#include "options.h"
 #include "overlay.h"
 #include "self.h"
 #include "stage.h"
+#include "userns.h"
 
 /* One layer: its overlayfs key, its path as given, its idmapped clone. */
 struct layer {
@@ -96,21 +100,27 @@ static int add_layer(struct layers *ls, const char *key, const char *path,
 	return 0;
 }
 
-/* lowerdir=L1:L2::D1 as overlayfs reads it: ':' separates layers, "::"
- * starts the data-only ones, '\' makes the next character plain. */
-static int split_lowerdir(struct layers *ls, const char *value,
-			  struct diag *d)
+/*
+ * A layer option's value as overlayfs reads it: '\' makes the next
+ * character plain, in lowerdir=, upperdir= and workdir=; in lowerdir=,
+ * ':' separates layers and "::" starts the data-only ones.  (lowerdir+=
+ * and datadir+= are taken as they are.)
+ */
+static int add_escaped(struct layers *ls, const char *key, const char *value,
+		       struct diag *d)
 {
-	const char *key = "lowerdir+";
+	bool split = strcmp(key, "lowerdir") == 0;
 	_cleanup_free_ char *buf = malloc(strlen(value) + 1);
 
 	if (!buf)
 		return diag_fail(d, ENOMEM, "out of memory");
+	if (split)
+		key = "lowerdir+";
 	for (const char *s = value; *s;) {
 		size_t len = 0;
 		int r;
 
-		for (; *s && *s != ':'; s++) {
+		for (; *s && !(split && *s == ':'); s++) {
 			if (*s == '\\' && s[1])
 				s++;
 			buf[len++] = *s;
@@ -132,20 +142,18 @@ static int split_lowerdir(struct layers *ls, const char *value,
 
 bool overlay_is_layer(const char *key)
 {
-	return strcmp(key, "lowerdir") == 0 || strcmp(key, "lowerdir+") == 0 ||
-	       strcmp(key, "datadir+") == 0 || strcmp(key, "upperdir") == 0 ||
-	       strcmp(key, "workdir") == 0;
+	return options_is_layer(key, strlen(key));
 }
 
-/* The layers named in p->params, in order, and the other options. */
-static int parse_layers(const struct attach_plan *p, struct layers *ls,
-			struct diag *d)
+/* The layers named in @params, in order, and the other options. */
+static int parse_layers(const struct fs_param *params, size_t nparams,
+			struct layers *ls, struct diag *d)
 {
-	ls->other = calloc(p->nparams + 1, sizeof(*ls->other));
+	ls->other = calloc(nparams + 1, sizeof(*ls->other));
 	if (!ls->other)
 		return diag_fail(d, ENOMEM, "out of memory");
-	for (size_t i = 0; i < p->nparams; i++) {
-		const struct fs_param *fp = &p->params[i];
+	for (size_t i = 0; i < nparams; i++) {
+		const struct fs_param *fp = &params[i];
 		int r;
 
 		if (!overlay_is_layer(fp->key)) {
@@ -156,13 +164,27 @@ static int parse_layers(const struct attach_plan *p, struct layers *ls,
 			return diag_fail(d, EINVAL,
 				"overlay: option \"%s\" needs a path, as in %s=/DIR",
 				fp->key, fp->key);
-		r = strcmp(fp->key, "lowerdir") == 0 ?
-			split_lowerdir(ls, fp->value, d) :
-			add_layer(ls, fp->key, fp->value, strlen(fp->value), d);
+		r = strchr(fp->key, '+') ?
+			add_layer(ls, fp->key, fp->value, strlen(fp->value), d) :
+			add_escaped(ls, fp->key, fp->value, d);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int overlay_check_absolute(const struct fs_param *params, size_t nparams,
+			   struct diag *d)
+{
+	_cleanup_(layers_free) struct layers ls = { NULL, 0, NULL, 0 };
+	int r = parse_layers(params, nparams, &ls, d);
+
+	for (size_t i = 0; r == 0 && i < ls.n; i++)
+		if (ls.v[i].path[0] != '/')
+			r = diag_fail(d, EINVAL,
+				"-N: %s \"%s\" is a relative path, which has no meaning in another mount namespace: give an absolute path",
+				role(ls.v[i].key), ls.v[i].path);
+	return r;
 }
 
 /* Clone @path and idmap the clone into l->fd; nothing is attached.
@@ -174,11 +196,16 @@ static int idmap_clone(const struct attach_plan *p, struct layer *l,
 		.attr_set = MOUNT_ATTR_IDMAP,
 		.userns_fd = (uint64_t)p->userns_fd,
 	};
+	struct stat st;
 	_cleanup_close_ int fd = FAULT(ATTACH_OPEN_TREE,
 		open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
 
 	if (fd < 0)
-		return explain_layer(role(l->key), l->path, errno, d);
+		return explain_layer_clone(role(l->key), l->path, errno, d);
+	/* Said here, overlayfs would name the clone ("/") or fd/N. */
+	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+		return diag_fail(d, ENOTDIR, "overlay: %s \"%s\" is not a directory",
+				 role(l->key), l->path);
 	if (FAULT(ATTACH_MOUNT_SETATTR,
 		  mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr))) < 0)
 		return explain_layer(role(l->key), l->path, errno, d);
@@ -227,6 +254,32 @@ static const char *below(const char *path, const char *dir)
 }
 
 /*
+ * @rel, a path without symlinks when realpath() made it, inside the
+ * idmapped clone @tree: only there.  A symlink or a mount that appeared
+ * since would lead out of the clone, to a directory that is not idmapped,
+ * which overlayfs would then write as the upper's owner.
+ */
+static int open_beneath(int tree, const char *rel, struct layer *l,
+			struct diag *d)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV |
+			   RESOLVE_NO_SYMLINKS,
+	};
+
+	l->fd = FAULT(ATTACH_OVERLAY_OPEN,
+		      (int)syscall(SYS_openat2, tree, rel, &how, sizeof(how)));
+	if (l->fd >= 0)
+		return 0;
+	if (errno == ELOOP || errno == EXDEV)
+		return diag_fail(d, errno,
+			"overlay: %s \"%s\" changed while it was opened: a symlink or a mount appeared in its path, which could lead out of the idmapped clone; nothing was mounted",
+			role(l->key), l->path);
+	return explain_layer(role(l->key), l->path, errno, d);
+}
+
+/*
  * overlayfs wants the upper and work directories on one mount.  Clone the
  * directory above both, once, idmap that clone, and open both in it.  When
  * they lie on different mounts, clone each, and let overlayfs say so.
@@ -257,14 +310,9 @@ static int idmap_upper_work(const struct attach_plan *p, struct layer *up,
 	r = idmap_clone(p, &common, top, d);
 	if (r < 0)
 		return r;
-	up->fd = openat(common.fd, below(ru, top),
-			O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (up->fd >= 0)
-		wk->fd = openat(common.fd, below(rw, top),
-				O_PATH | O_DIRECTORY | O_CLOEXEC);
 	up->tree = take_fd(&common.fd);
-	return up->fd < 0 ? explain_layer(role(up->key), up->path, errno, d) :
-	       wk->fd < 0 ? explain_layer(role(wk->key), wk->path, errno, d) : 0;
+	r = open_beneath(up->tree, below(ru, top), up, d);
+	return r < 0 ? r : open_beneath(up->tree, below(rw, top), wk, d);
 }
 
 /* Forget the messages of a failed fsconfig() that we retry. */
@@ -340,18 +388,24 @@ struct owner {
 	cap_t saved;
 };
 
-/* The upper directory's owner as its idmapped clone shows it: an OUTER
- * id, or the overflow id when the map leaves the owner out. */
-static int upper_owner(const struct layer *upper, struct owner *o,
-		       struct diag *d)
+/*
+ * The upper directory's owner as its idmapped clone shows it: an OUTER
+ * id.  The overflow id (65534) is what the clone shows of an owner that
+ * the map leaves out, but also what a map may send an owner to on purpose
+ * ("0:65534:1"): whether the on-disk owner is an INNER id of the map, the
+ * kernel tells, asked in the namespace.
+ */
+static int upper_owner(const struct attach_plan *p, const struct layer *upper,
+		       struct owner *o, struct diag *d)
 {
 	struct stat seen, raw;
 
 	if (fstat(upper->fd, &seen) < 0 || stat(upper->path, &raw) < 0)
 		return diag_fail(d, errno, "upper directory \"%s\": %s",
 				 upper->path, strerror(errno));
-	if (seen.st_uid == overflow_id("overflowuid") ||
-	    seen.st_gid == overflow_id("overflowgid"))
+	if ((seen.st_uid == overflow_id("overflowuid") ||
+	     seen.st_gid == overflow_id("overflowgid")) &&
+	    userns_unmapped(p->userns_fd, raw.st_uid, raw.st_gid) != 0)
 		return diag_fail(d, EOVERFLOW,
 			"upper directory \"%s\" is owned by on-disk %u:%u, which the mapping leaves unmapped: overlayfs writes the upper as its owner; map that owner (as an INNER id) or chown the upper and work directories to a mapped id",
 			upper->path, (unsigned int)raw.st_uid,
@@ -361,6 +415,20 @@ static int upper_owner(const struct layer *upper, struct owner *o,
 	return 0;
 }
 
+/*
+ * The credentials raised for the upper's owner could not be dropped again.
+ * Nothing that the helper could still do would be safe with them, and
+ * nothing is attached yet (the overlay is at most an fd of ours): stop
+ * here, with mount(8)'s "system error".  The one exit outside main().
+ */
+static _Noreturn void owner_stuck(int err)
+{
+	fprintf(stderr,
+		"mount.idmap: cannot drop the credentials taken to create the overlay: %s; stopping, nothing was mounted\n",
+		strerror(err));
+	_exit(2);
+}
+
 /* Back to the credentials we had: root's fsuid, our capabilities. */
 static void owner_end(struct owner *o)
 {
@@ -368,7 +436,11 @@ static void owner_end(struct owner *o)
 		return;
 	setfsuid(o->old_uid);
 	setfsgid(o->old_gid);
-	cap_set_proc(o->saved);
+	if ((uid_t)setfsuid((uid_t)-1) != o->old_uid ||
+	    (gid_t)setfsgid((gid_t)-1) != o->old_gid)
+		owner_stuck(EPERM);
+	if (FAULT(ATTACH_CAPS_RESTORE, cap_set_proc(o->saved)) < 0)
+		owner_stuck(errno);
 	cap_free(o->saved);
 	o->active = false;
 }
@@ -412,7 +484,7 @@ static int create(const struct attach_plan *p, int fsfd, int log,
 	int r;
 
 	if (upper) {
-		r = upper_owner(upper, &o, d);
+		r = upper_owner(p, upper, &o, d);
 		if (r == 0)
 			r = owner_begin(&o, d);
 		if (r < 0)
@@ -564,7 +636,7 @@ int overlay_make(const struct attach_plan *p, struct diag *d)
 	struct layer *upper = NULL, *work = NULL;
 	int r;
 
-	r = parse_layers(p, &ls, d);
+	r = parse_layers(p->params, p->nparams, &ls, d);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ls.n; i++) {
@@ -593,7 +665,7 @@ int overlay_make(const struct attach_plan *p, struct diag *d)
 	if (r < 0)
 		return r;
 	if (p->dry_run)
-		return upper ? upper_owner(upper, &(struct owner){ 0 }, d) : 0;
+		return upper ? upper_owner(p, upper, &(struct owner){ 0 }, d) : 0;
 	if (r == OVERLAY_STAGED)
 		return stage_run(staged_overlay, &(struct staged){
 					 p, fsfd, &ls, upper, work }, d);

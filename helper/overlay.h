@@ -21,6 +21,11 @@ bool overlay_is(const char *fstype);
  * datadir+, upperdir, workdir)? */
 bool overlay_is_layer(const char *key);
 
+/* -N: every layer named in @params must be an absolute path, as SRC and
+ * DIR must: setns() moves us to the other namespace's root. */
+int overlay_check_absolute(const struct fs_param *params, size_t nparams,
+			   struct diag *d);
+
 /*
  * The overlay of @p (its params name the layers; the rest pass through to
  * overlayfs), every layer idmapped with p->userns_fd, as a detached mount:

@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "cleanup.h"
 #include "mntns.h"
+#include "overlay.h"
 #include "remount.h"
 #include "run.h"
 #include "self.h"
@@ -148,6 +149,11 @@ static int prepare(const struct run_config *cfg, struct idmap_request *req,
 			return 0;
 	} else if (!options_have_mapping(req)) {
 		r = options_from_fstab(req, cfg->source, cfg->target, d);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->mntns && overlay_is(cfg->fstype)) {
+		r = overlay_check_absolute(req->params, req->nparams, d);
 		if (r < 0)
 			return r;
 	}

@@ -241,43 +241,75 @@ int userns_create(const struct idmap_map *uid, const struct idmap_map *gid,
 }
 
 /*
- * Which maps of the user namespace @fd are empty: a bit for the uid map (1)
- * and one for the gid map (2), or -1 when we cannot tell.  Only a process
- * inside the namespace can read them without knowing one of its PIDs, so
- * a forked child enters it; this costs a fork, for userns= only.
+ * Run @fn(@arg) in a forked child that has entered the user namespace @fd:
+ * its exit code (0 to 3), or -1 when it could not tell.  Only a process
+ * inside a namespace can ask it some things without knowing one of its
+ * PIDs; this costs a fork, on the paths that need it only.
  */
-static int empty_maps(int fd)
+static int in_userns(int fd, int (*fn)(const void *arg), const void *arg)
 {
-	static const char *const files[] = { "/proc/self/uid_map",
-					     "/proc/self/gid_map" };
 	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		int code = 0;
-
-		if (setns(fd, CLONE_NEWUSER) < 0)
-			_exit(4);
-		for (int i = 0; i < 2; i++) {
-			char c;
-			int mfd = open(files[i], O_RDONLY | O_CLOEXEC);
-			ssize_t n = mfd < 0 ? -1 : read(mfd, &c, 1);
-
-			if (n < 0)
-				_exit(4);
-			if (n == 0)
-				code |= 1 << i;
-		}
-		_exit(code);
-	}
+	if (pid == 0)
+		_exit(setns(fd, CLONE_NEWUSER) < 0 ? 4 : fn(arg));
 	while (waitpid(pid, &status, __WALL) < 0)
 		if (errno != EINTR)
 			return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) > 3)
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* In the namespace: a bit for an empty uid map (1), one for gid (2). */
+static int read_empty(const void *arg)
+{
+	static const char *const files[] = { "/proc/self/uid_map",
+					     "/proc/self/gid_map" };
+	int code = 0;
+
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		char c;
+		int mfd = open(files[i], O_RDONLY | O_CLOEXEC);
+		ssize_t n = mfd < 0 ? -1 : read(mfd, &c, 1);
+
+		if (n < 0)
+			return 4;
+		if (n == 0)
+			code |= 1 << i;
+	}
+	return code;
+}
+
+/* Which maps of the user namespace @fd are empty, as read_empty() says,
+ * or -1 when we cannot tell. */
+static int empty_maps(int fd)
+{
+	return in_userns(fd, read_empty, NULL);
+}
+
+/* In the namespace, where we hold every capability: an id that it does
+ * not map cannot be taken (EINVAL).  Bit 1 for the uid, 2 for the gid. */
+static int try_ids(const void *arg)
+{
+	const unsigned int *ids = arg;
+	int code = 0;
+
+	if (setresgid(ids[1], ids[1], ids[1]) < 0)
+		code |= errno == EINVAL ? 2 : 4;
+	if (setresuid(ids[0], ids[0], ids[0]) < 0)
+		code |= errno == EINVAL ? 1 : 4;
+	return code > 3 ? 4 : code;
+}
+
+int userns_unmapped(int fd, uid_t uid, gid_t gid)
+{
+	unsigned int ids[2] = { uid, gid };
+
+	return in_userns(fd, try_ids, ids);
 }
 
 int userns_open(const char *path, struct diag *d)

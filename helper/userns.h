@@ -45,6 +45,14 @@ void userns_reap(struct userns_child *c);
  * one.  Returns an O_CLOEXEC fd. */
 int userns_open(const char *path, struct diag *d);
 
+/*
+ * Does the user namespace @fd map @uid and @gid as INNER ids (the on-disk
+ * ids that an idmapped mount with it shows)?  Asked of the kernel, in a
+ * forked child that enters the namespace: 0 when both are mapped, bit 1
+ * when the uid is not, bit 2 when the gid is not, -1 when it cannot tell.
+ */
+int userns_unmapped(int fd, uid_t uid, gid_t gid);
+
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 /* The points at which a test may interfere with the child. */
 enum userns_step {

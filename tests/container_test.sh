@@ -259,6 +259,64 @@ expect_err 'user.max_user_namespaces'
 EOS
 }
 
+container_case overlay_layers "-N with -t idmap.overlay: the layers are those of the container; a relative layer path is refused, as a relative SRC is"
+overlay_layers_body() {
+	write_ctr_lib
+	e2e_run <<'EOS'
+. ./lib.sh
+e2e_setup
+CTR_EXTRA='mkdir -p "$1/ctr/rw/upper" "$1/ctr/rw/work"'
+ctr_start
+M=uidmap=0:100000:65536,gidmap=0:100000:65536
+L="lowerdir=$W/ctr/src,upperdir=$W/ctr/rw/upper,workdir=$W/ctr/rw/work"
+expect_exit 0 mount -N "$CTR" -t idmap.overlay -o "$L,$M" overlay "$W/ctr/mnt"
+got=$(ctr_sh "stat -c %u '$W/ctr/mnt/u1000'")
+[ "$got" = 101000 ] || fail "u1000 is owned by $got in the container's overlay, want 101000"
+ctr_sh "umount '$W/ctr/mnt'"
+# From "/" of the container, ctr/src would name another directory.
+cd "$W"
+expect_exit 1 "$HELPER" overlay "$W/ctr/mnt" -N "$CTR" -t idmap.overlay -o "lowerdir=$W/ctr/src:ctr/src,$M"
+expect_one_line_err
+expect_err '^mount\.idmap: [^ ]*: -N: lower layer "ctr/src" is a relative path.*give an absolute path'
+expect_exit 1 "$HELPER" overlay "$W/ctr/mnt" -N "$CTR" -t idmap.overlay -o "lowerdir=$W/ctr/src,upperdir=ctr/rw/upper,workdir=$W/ctr/rw/work,$M"
+expect_err '-N: upper directory "ctr/rw/upper" is a relative path'
+ctr_sh "! mountpoint -q '$W/ctr/mnt'" || fail "something was mounted"
+assert_caller_untouched
+ctr_stop
+EOS
+}
+
+container_case overlay_in_user_namespace "as root of a user namespace, a layer that cannot be cloned alone (locked submounts) or idmapped (EPERM) is told apart, in the words used for a bind"
+overlay_in_user_namespace_body() {
+	cat '@E2E_LIB@' - >u.sh <<'EOS'
+W=$W/u
+OUT=$W/.out
+ERR=$W/.err
+HELPER=/usr/sbin/mount.idmap
+M=uidmap=0:0:1,gidmap=0:0:1
+# Locked: the tmpfs on lk/sub was mounted in the caller's namespace.
+expect_mount_failed 'overlay: lower layer "'"$W"'/lk" has submounts that are locked in this mount namespace .*: give a directory that has no submount below it$' \
+	"$W/mnt" "$HELPER" overlay "$W/mnt" -t idmap.overlay -o "lowerdir=$W/lk:$W/h,$M"
+expect_mount_failed 'source "'"$W"'/lk" has submounts that are locked in this mount namespace .*: bind with recursive' \
+	"$W/mnt" "$HELPER" "$W/lk" "$W/mnt" -o "$M"
+# A filesystem of the initial namespace: EPERM, the same words as a bind.
+expect_mount_failed 'overlay: not permitted to idmap lower layer "'"$W"'/h" with this user namespace$' \
+	"$W/mnt" "$HELPER" overlay "$W/mnt" -t idmap.overlay -o "lowerdir=$W/h:$W/h,$M"
+expect_mount_failed 'not permitted to idmap "'"$W"'/h" with this user namespace' \
+	"$W/mnt" "$HELPER" "$W/h" "$W/mnt" -o "$M"
+EOS
+	e2e_run <<'EOS'
+e2e_setup
+mkdir -p "$W/u/lk/sub" "$W/u/h" "$W/u/mnt"
+mount -t tmpfs tmpfs "$W/u/lk/sub"
+chown -R 100000:100000 "$W/u"
+e2e_userns_start "0 100000 65536" "0 100000 65536"
+nsenter -t "$NSPID" -U unshare -m --propagation private /bin/sh -eu "$W/u.sh" ||
+	fail "the script in the user namespace failed"
+e2e_userns_stop
+EOS
+}
+
 container_case bind_now "the helper is linked with -z now and -z relro: the namespace child never runs the lazy binder"
 bind_now_body() {
 	readelf -d '@HELPER@' >dyn || atf_fail "readelf -d failed"
@@ -343,6 +401,7 @@ EOS
 atf_init_test_cases() {
 	for tc in into_container second_day pid_collision relative_paths \
 		userns_from_caller userns_without_maps in_user_namespace \
+		overlay_layers overlay_in_user_namespace \
 		bind_now small_stack sigchld_ignored; do
 		atf_add_test_case "$tc"
 	done

@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/wait.h>
@@ -395,6 +397,17 @@ static void overlay_layers(const struct sandbox *sb, char *opts, size_t size)
 		 sb->src, sb->src, sb->src);
 }
 
+/* Is the running kernel at least @major.@minor? */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	ATF_REQUIRE(uname(&u) == 0);
+	ATF_REQUIRE(sscanf(u.release, "%d.%d", &ma, &mi) == 2);
+	return ma > major || (ma == major && mi >= minor);
+}
+
 static int mountinfo_lines(void)
 {
 	char line[4096];
@@ -406,6 +419,24 @@ static int mountinfo_lines(void)
 		n++;
 	fclose(f);
 	return n;
+}
+
+/* The overlay job of @opts fails (exit 32, @want in the message) and
+ * leaves no mount and no fd. */
+static void overlay_fails(const struct sandbox *sb, const char *opts,
+			  const char *want)
+{
+	struct diag d = { "" };
+	unsigned char before[32], after[32];
+	int lines = mountinfo_lines();
+
+	fd_set_of(before);
+	ATF_CHECK_EQ(job_with("overlay", sb->dst, "overlay", opts, true, &d),
+		     EXIT_MOUNT);
+	fd_set_of(after);
+	CHECK_MSG_HAS(&d, want);
+	ATF_CHECK(memcmp(before, after, sizeof(before)) == 0);
+	ATF_CHECK_EQ(mountinfo_lines(), lines);
 }
 
 /*
@@ -473,7 +504,7 @@ ATF_TC_BODY(overlay_legacy_data_layers, tc)
 	overlay_layers(&sb, opts, sizeof(opts));
 	/* A lower-only overlay with a data-only layer. */
 	snprintf(more, sizeof(more),
-		 "uidmap=0:100000:65536,gidmap=0:100000:65536,lowerdir=%s/l1::%s/work",
+		 "uidmap=0:100000:65536,gidmap=0:100000:65536,metacopy=on,lowerdir=%s/l1::%s/work",
 		 sb.src, sb.src);
 	lines = mountinfo_lines();
 	fault_step = ATTACH_OVERLAY_FD;
@@ -487,17 +518,18 @@ ATF_TC_BODY(overlay_legacy_data_layers, tc)
 		CHECK_MSG_HAS(&d, "data-only layers");
 		CHECK_MSG_HAS(&d, "Linux 6.5 or later");
 	}
-	/* The same with EBADF (6.5 to 6.14) stages them. */
+	/* The same with EBADF (6.5 to 6.14) stages them, where the kernel
+	 * has them (overlayfs before 6.18 wants metacopy=on with them). */
 	fault_errno = EBADF;
-	{
+	if (kernel_at_least(6, 5)) {
 		struct diag d = { "" };
 
 		ATF_CHECK_EQ_MSG(job_with("overlay", sb.dst, "overlay", more,
 					  true, &d), 0, "%s", d.msg);
+		ATF_CHECK_EQ(mountinfo_lines(), lines + 1);
+		umount2(sb.dst, MNT_DETACH);
 	}
 	attach_test_fault = NULL;
-	ATF_CHECK_EQ(mountinfo_lines(), lines + 1);
-	umount2(sb.dst, MNT_DETACH);
 	ATF_CHECK_EQ(mountinfo_lines(), lines);
 	require_no_children();
 	sandbox_leave(&sb);
@@ -525,29 +557,76 @@ ATF_TC_BODY(overlay_staged_create_fails, tc)
 	overlay_layers(&sb, opts, sizeof(opts));
 	test_pid = getpid();
 	attach_test_fault = fail_staged_create;
-	{
-		struct diag d = { "" };
-		unsigned char before[32], after[32];
-		int lines = mountinfo_lines();
-
-		fd_set_of(before);
-		ATF_CHECK_EQ(job_with("overlay", sb.dst, "overlay", opts, true,
-				      &d), EXIT_MOUNT);
-		fd_set_of(after);
-		CHECK_MSG_HAS(&d, "overlay: cannot create the overlay: ");
-		CHECK_MSG_HAS(&d, "Input/output error");
-		ATF_CHECK(memcmp(before, after, sizeof(before)) == 0);
-		ATF_CHECK_EQ(mountinfo_lines(), lines);
-	}
+	overlay_fails(&sb, opts,
+		      "overlay: cannot create the overlay: Input/output error");
 	attach_test_fault = NULL;
 	ATF_CHECK(!is_mounted(sb.dst));
 	require_no_children();
 	sandbox_leave(&sb);
 }
 
+/* The sandbox whose upper the hook below swaps. */
+static const struct sandbox *swap_sb;
+
+/* Between realpath() and the opens inside the idmapped clone, upper and
+ * work become symlinks to directories outside that clone, on a mount that
+ * is not idmapped. */
+static int swap_upper(enum attach_step step)
+{
+	static const char *const names[] = { "upper", "work" };
+	char path[200], real[200], outside[120];
+
+	snprintf(outside, sizeof(outside), "%s/outside", swap_sb->dir);
+	if (step != ATTACH_OVERLAY_OPEN || access(outside, F_OK) == 0)
+		return 0;
+	ATF_REQUIRE(mkdir(outside, 0777) == 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", outside, names[i]);
+		ATF_REQUIRE(mkdir(path, 0777) == 0);
+		ATF_REQUIRE(chmod(path, 0777) == 0);
+		snprintf(real, sizeof(real), "%s/%s.real", swap_sb->src,
+			 names[i]);
+		snprintf(path, sizeof(path), "%s/%s", swap_sb->src, names[i]);
+		ATF_REQUIRE(rename(path, real) == 0);
+		snprintf(real, sizeof(real), "%s/%s", outside, names[i]);
+		ATF_REQUIRE(symlink(real, path) == 0);
+	}
+	return 0;
+}
+
+/*
+ * Issue 18, item 8: the upper swapped for a symlink after the helper
+ * resolved it must not lead the open out of the idmapped clone (overlayfs
+ * would get a non-idmapped upper): refused, nothing mounted or written.
+ */
+ROOT_TC(overlay_upper_swapped)
+ATF_TC_BODY(overlay_upper_swapped, tc)
+{
+	struct sandbox sb;
+	char opts[512], path[200];
+	struct stat st;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	swap_sb = &sb;
+	attach_test_fault = swap_upper;
+	overlay_fails(&sb, opts, "changed while it was opened");
+	attach_test_fault = NULL;
+	ATF_CHECK(!is_mounted(sb.dst));
+	snprintf(path, sizeof(path), "%s/outside/work/work", sb.dir);
+	ATF_CHECK_MSG(stat(path, &st) < 0, "overlayfs wrote outside the clone");
+	require_no_children();
+	sandbox_leave(&sb);
+}
+
 /* What the credentials were when overlayfs was asked to create. */
-static uid_t create_fsuid;
-static bool create_dac_override;
+struct create_creds {
+	uid_t fsuid;
+	bool dac_override;
+};
+/* Shared, so that a staging child (kernels before 6.15) can tell too. */
+static struct create_creds *seen_at_create;
 
 static int fail_create(enum attach_step step)
 {
@@ -558,11 +637,11 @@ static int fail_create(enum attach_step step)
 	 * runs as the upper's owner. */
 	if (step != ATTACH_FSCONFIG || setfsuid((uid_t)-1) == 0)
 		return 0;
-	create_fsuid = (uid_t)setfsuid((uid_t)-1);
+	seen_at_create->fsuid = (uid_t)setfsuid((uid_t)-1);
 	caps = cap_get_proc();
 	cap_get_flag(caps, CAP_DAC_OVERRIDE, CAP_EFFECTIVE, &v);
 	cap_free(caps);
-	create_dac_override = v == CAP_SET;
+	seen_at_create->dac_override = v == CAP_SET;
 	return EIO;
 }
 
@@ -581,6 +660,10 @@ ATF_TC_BODY(overlay_create_credentials, tc)
 	(void)tc;
 	sandbox_enter(&sb);
 	overlay_layers(&sb, opts, sizeof(opts));
+	seen_at_create = mmap(NULL, sizeof(*seen_at_create),
+			      PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ATF_REQUIRE(seen_at_create != MAP_FAILED);
 	caps_before = cap_get_proc();
 	ATF_REQUIRE(caps_before);
 	attach_test_fault = fail_create;
@@ -593,14 +676,104 @@ ATF_TC_BODY(overlay_create_credentials, tc)
 			      d.msg);
 	}
 	attach_test_fault = NULL;
-	ATF_CHECK_EQ(create_fsuid, 100000);
-	ATF_CHECK(create_dac_override);
+	ATF_CHECK_EQ(seen_at_create->fsuid, 100000);
+	ATF_CHECK(seen_at_create->dac_override);
 	ATF_CHECK_EQ(setfsuid((uid_t)-1), 0);
 	ATF_CHECK_EQ(setfsgid((gid_t)-1), 0);
 	caps_after = cap_get_proc();
 	ATF_CHECK(caps_after && cap_compare(caps_before, caps_after) == 0);
 	cap_free(caps_before);
 	cap_free(caps_after);
+	ATF_CHECK(!is_mounted(sb.dst));
+	require_no_children();
+	sandbox_leave(&sb);
+}
+
+/*
+ * Issue 18, item 9: when the capabilities raised for the upper's owner
+ * cannot be set back, the helper stops (exit 2, one line) rather than go
+ * on with them raised; nothing is mounted.  In a child, which exits.
+ */
+ROOT_TC(overlay_caps_not_restored)
+ATF_TC_BODY(overlay_caps_not_restored, tc)
+{
+	struct sandbox sb;
+	char opts[512];
+	int status, lines;
+	pid_t pid;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	lines = mountinfo_lines();
+	pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		struct diag d = { "" };
+
+		fault_step = ATTACH_CAPS_RESTORE;
+		fault_errno = EPERM;
+		attach_test_fault = inject;
+		job_with("overlay", sb.dst, "overlay", opts, true, &d);
+		_exit(0);
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+		      "status %#x: the job went on", status);
+	ATF_CHECK(!is_mounted(sb.dst));
+	ATF_CHECK_EQ(mountinfo_lines(), lines);
+	require_no_children();
+	sandbox_leave(&sb);
+}
+
+/* Right before our create: another overlay mount, made with mount(2),
+ * fails and logs its reason to the kernel log; then ours fails too. */
+static const char *other_lower;
+
+static int other_mount_fails_first(enum attach_step step)
+{
+	char opts[200];
+
+	if (step != ATTACH_FSCONFIG || setfsuid((uid_t)-1) == 0)
+		return 0;
+	snprintf(opts, sizeof(opts), "lowerdir=%s", other_lower);
+	if (mount("overlay", other_lower, "overlay", 0, opts) == 0)
+		umount2(other_lower, MNT_DETACH);
+	return EINVAL;
+}
+
+/*
+ * Issue 18, item 11: the kernel log is everyone's.  A line that another
+ * mount logged while ours was being created is not given as our cause:
+ * quoted, it is said to be maybe about another mount.
+ */
+ROOT_TC(overlay_foreign_log_line)
+ATF_TC_BODY(overlay_foreign_log_line, tc)
+{
+	struct sandbox sb;
+	char opts[512], lower[160];
+	struct diag d = { "" };
+	const char *line = "overlayfs: at least 2 lowerdir are needed while upperdir nonexistent";
+	const char *at;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	snprintf(lower, sizeof(lower), "%s/l1", sb.src);
+	other_lower = lower;
+	attach_test_fault = other_mount_fails_first;
+	ATF_CHECK_EQ(job_with("overlay", sb.dst, "overlay", opts, true, &d),
+		     EXIT_MOUNT);
+	attach_test_fault = NULL;
+	CHECK_MSG_HAS(&d, "overlay: cannot create the overlay: Invalid argument");
+	at = strstr(d.msg, line);
+	if (at) {
+		const char *caveat = strstr(d.msg, "maybe about another mount");
+
+		ATF_CHECK_MSG(caveat && caveat < at,
+			      "another mount's log line given as the cause: %s",
+			      d.msg);
+	}
 	ATF_CHECK(!is_mounted(sb.dst));
 	require_no_children();
 	sandbox_leave(&sb);
@@ -666,6 +839,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, overlay_staged_eopnotsupp);
 	ATF_TP_ADD_TC(tp, overlay_legacy_data_layers);
 	ATF_TP_ADD_TC(tp, overlay_staged_create_fails);
+	ATF_TP_ADD_TC(tp, overlay_upper_swapped);
+	ATF_TP_ADD_TC(tp, overlay_caps_not_restored);
+	ATF_TP_ADD_TC(tp, overlay_foreign_log_line);
 	ATF_TP_ADD_TC(tp, overlay_create_credentials);
 	ATF_TP_ADD_TC(tp, child_dies_before_maps);
 	ATF_TP_ADD_TC(tp, child_dies_between_maps);
