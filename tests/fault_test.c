@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/capability.h>
@@ -96,14 +97,16 @@ static bool is_mounted(const char *path)
 }
 
 /* The whole job as main() would run it, with options @opts. */
-static int job_with(const char *source, const char *target, const char *fstype,
-		    const char *opts, bool nomtab, struct diag *d)
+static int job_in(const char *mntns, const char *source, const char *target,
+		  const char *fstype, const char *opts, bool nomtab,
+		  struct diag *d)
 {
 	char *optv[] = { (char *)opts };
 	struct run_config cfg = {
 		.source = source,
 		.target = target,
 		.fstype = fstype,
+		.mntns = mntns,
 		.opts = optv,
 		.nopts = 1,
 		.nomtab = nomtab,
@@ -118,6 +121,13 @@ static int job_with(const char *source, const char *target, const char *fstype,
 	rc = run_mount(&cfg, &st, d);
 	run_state_free(&st);
 	return rc;
+}
+
+/* The whole job as main() would run it, in our namespace. */
+static int job_with(const char *source, const char *target, const char *fstype,
+		    const char *opts, bool nomtab, struct diag *d)
+{
+	return job_in(NULL, source, target, fstype, opts, nomtab, d);
 }
 
 /* The whole job as main() would run it: run_prepare, then run_mount. */
@@ -490,6 +500,107 @@ static void staged_route(int err)
 ROOT_CASE(overlay_staged_ebadf, staged_route(EBADF))
 ROOT_CASE(overlay_staged_eopnotsupp, staged_route(EOPNOTSUPP))
 
+/* A "container": a process in mount and PID namespaces of its own, whose
+ * init has mounted a /proc of its own, where our PIDs do not exist. */
+static pid_t container_start(void)
+{
+	int ready[2];
+	char c;
+	pid_t outer;
+
+	ATF_REQUIRE(pipe2(ready, O_CLOEXEC) == 0);
+	outer = fork();
+	ATF_REQUIRE(outer >= 0);
+	if (outer == 0) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0)
+			_exit(1);
+		init = fork();
+		if (init == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (mount("proc", "/proc", "proc", 0, NULL) < 0)
+				_exit(1);
+			if (write(ready[1], "x", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		waitpid(init, NULL, 0);
+		_exit(0);
+	}
+	close(ready[1]);
+	ATF_REQUIRE_MSG(read(ready[0], &c, 1) == 1, "the container did not start");
+	close(ready[0]);
+	return outer;
+}
+
+/* Lines of the mountinfo of @pid that mention @path (or all, for ""). */
+static int mountinfo_lines_of(pid_t pid, const char *path)
+{
+	char name[64], line[4096];
+	FILE *f;
+	int n = 0;
+
+	snprintf(name, sizeof(name), "/proc/%d/mountinfo", (int)pid);
+	f = fopen(name, "re");
+	ATF_REQUIRE(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, path) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The staged route with -N into a container that has its own /proc: the
+ * staging child names the layers through our /proc/self, held open from
+ * before -N (the container's /proc has no "self" of ours).  The overlay
+ * is the container's, idmapped, and only it is new there.  The job runs in
+ * a child of the test, which -N moves into the container.
+ */
+ROOT_TC(overlay_staged_into_container)
+ATF_TC_BODY(overlay_staged_into_container, tc)
+{
+	struct sandbox sb;
+	char opts[512], ns[64], path[200];
+	struct stat st;
+	int status, lines;
+	pid_t ctr, pid;
+
+	(void)tc;
+	sandbox_enter(&sb);
+	overlay_layers(&sb, opts, sizeof(opts));
+	ctr = container_start();
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", (int)ctr);
+	lines = mountinfo_lines_of(ctr, "");
+	pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		struct diag d = { "" };
+		int rc;
+
+		fault_step = ATTACH_OVERLAY_FD;
+		fault_errno = EBADF;
+		attach_test_fault = inject;
+		rc = job_in(ns, "overlay", sb.dst, "overlay", opts, true, &d);
+		if (rc != 0)
+			fprintf(stderr, "job: %d: %s\n", rc, d.msg);
+		_exit(rc);
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "status %#x", status);
+	ATF_CHECK_EQ(mountinfo_lines_of(ctr, ""), lines + 1);
+	ATF_CHECK_EQ(mountinfo_lines_of(ctr, sb.dst), 1);
+	snprintf(path, sizeof(path), "/proc/%d/root%s/a", (int)ctr, sb.dst);
+	ATF_CHECK(stat(path, &st) == 0 && st.st_uid == 100000);
+	ATF_CHECK(!is_mounted(sb.dst));
+	kill(ctr, SIGKILL);
+	ATF_REQUIRE(waitpid(ctr, NULL, 0) == ctr);
+	require_no_children();
+	sandbox_leave(&sb);
+}
+
 /* Only a legacy overlayfs (EOPNOTSUPP, before 6.5) lacks data-only
  * layers: refused in one line that names the version, nothing left. */
 ROOT_TC(overlay_legacy_data_layers)
@@ -837,6 +948,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, overlay_staged_ebadf);
 	ATF_TP_ADD_TC(tp, overlay_staged_eopnotsupp);
+	ATF_TP_ADD_TC(tp, overlay_staged_into_container);
 	ATF_TP_ADD_TC(tp, overlay_legacy_data_layers);
 	ATF_TP_ADD_TC(tp, overlay_staged_create_fails);
 	ATF_TP_ADD_TC(tp, overlay_upper_swapped);
