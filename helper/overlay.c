@@ -101,7 +101,7 @@ static int add_layer(struct layers *ls, const char *key, const char *path,
 /*
  * A layer option's value as overlayfs reads it: '\' makes the next
  * character plain, in lowerdir=, upperdir= and workdir=; in lowerdir=,
- * ':' separates layers and "::" starts the data-only ones.  (lowerdir+=
+ * ':' separates layers and "::" comes before each data-only one.  (lowerdir+=
  * and datadir+= are taken as they are.)
  */
 static int add_escaped(struct layers *ls, const char *key, const char *value,
@@ -133,6 +133,10 @@ static int add_escaped(struct layers *ls, const char *key, const char *value,
 		if (*s == ':' && *++s == ':') {
 			key = "datadir+";
 			s++;
+		} else if (*s && strcmp(key, "datadir+") == 0) {
+			return diag_fail(d, EINVAL,
+				"overlay: lowerdir=\"%s\" has a lower layer after a data-only one: put \"::\" before each data-only layer, after every lower one",
+				value);
 		}
 	}
 	return 0;
@@ -445,38 +449,38 @@ static int stage_layers(const struct staged *s, struct diag *d)
 	return 0;
 }
 
-/* Append "fd/N" to @buf, after @sep unless it is the first. */
-static void add_fd_path(char *buf, size_t size, const char *sep, int fd)
+/* Append to @buf the layers of @key, "fd/N" each, @sep before each but
+ * the first of the string. */
+static void add_fd_paths(char *buf, size_t size, const struct layers *ls,
+			 const char *key, const char *sep)
 {
-	size_t len = strlen(buf);
+	for (size_t i = 0; i < ls->n; i++) {
+		size_t len = strlen(buf);
 
-	snprintf(buf + len, size - len, "%sfd/%d", len ? sep : "", fd);
+		if (strcmp(ls->v[i].key, key) == 0)
+			snprintf(buf + len, size - len, "%sfd/%d",
+				 len ? sep : "", ls->v[i].fd);
+	}
 }
 
 /*
  * The layers as overlayfs reads them from strings on every kernel since
- * 6.1: one lowerdir (':' between layers, "::" before the data-only ones),
+ * 6.1: one lowerdir (':' between layers, "::" before each data-only one),
  * upperdir, workdir.  Each is "fd/N", relative to our /proc/self, which
  * is the working directory: a container's /proc (-N) has no "self" of
  * ours.  No ',' (the legacy API refuses it) and no escapes needed.
  */
 static int name_layers(const struct staged *s, struct diag *d)
 {
-	char lower[2048] = "", data[2048] = "", one[32];
+	/* At most "fd/" and 10 digits and a separator or two a layer. */
+	size_t size = s->ls->n * 16 + 4;
+	_cleanup_free_ char *lower = calloc(1, size);
+	char one[32];
 
-	for (size_t i = 0; i < s->ls->n; i++) {
-		const struct layer *l = &s->ls->v[i];
-
-		if (strcmp(l->key, "datadir+") == 0)
-			add_fd_path(data, sizeof(data), "::", l->fd);
-		else if (strcmp(l->key, "lowerdir+") == 0)
-			add_fd_path(lower, sizeof(lower), ":", l->fd);
-	}
-	if (data[0]) {
-		size_t len = strlen(lower);
-
-		snprintf(lower + len, sizeof(lower) - len, "::%s", data);
-	}
+	if (!lower)
+		return diag_fail(d, ENOMEM, "out of memory");
+	add_fd_paths(lower, size, s->ls, "lowerdir+", ":");
+	add_fd_paths(lower, size, s->ls, "datadir+", "::");
 	if (lower[0] && fsconfig(s->fsfd, FSCONFIG_SET_STRING, "lowerdir",
 				 lower, 0) < 0)
 		return explain_fs(s->p, s->fsfd, "lower layers rejected", errno,

@@ -613,10 +613,18 @@ ATF_TC_BODY(overlay_legacy_data_layers, tc)
 	(void)tc;
 	sandbox_enter(&sb);
 	overlay_layers(&sb, opts, sizeof(opts));
-	/* A lower-only overlay with a data-only layer. */
+	/* A lower-only overlay of two layers and two data-only ones. */
+	snprintf(more, sizeof(more), "%s/l2", sb.src);
+	ATF_REQUIRE(mkdir(more, 0755) == 0);
+	snprintf(more, sizeof(more), "%s/l2/b", sb.src);
+	ATF_REQUIRE(mkdir(more, 0755) == 0);
+	snprintf(more, sizeof(more), "%s/d1", sb.src);
+	ATF_REQUIRE(mkdir(more, 0755) == 0);
+	snprintf(more, sizeof(more), "%s/d1/only-data", sb.src);
+	ATF_REQUIRE(mkdir(more, 0755) == 0);
 	snprintf(more, sizeof(more),
-		 "uidmap=0:100000:65536,gidmap=0:100000:65536,metacopy=on,lowerdir=%s/l1::%s/work",
-		 sb.src, sb.src);
+		 "uidmap=0:100000:65536,gidmap=0:100000:65536,metacopy=on,lowerdir=%s/l1:%s/l2::%s/d1::%s/work",
+		 sb.src, sb.src, sb.src, sb.src);
 	lines = mountinfo_lines();
 	fault_step = ATTACH_OVERLAY_FD;
 	fault_errno = EOPNOTSUPP;
@@ -635,9 +643,19 @@ ATF_TC_BODY(overlay_legacy_data_layers, tc)
 	if (kernel_at_least(6, 5)) {
 		struct diag d = { "" };
 
+		char path[200];
+		struct stat st;
+
 		ATF_CHECK_EQ_MSG(job_with("overlay", sb.dst, "overlay", more,
 					  true, &d), 0, "%s", d.msg);
 		ATF_CHECK_EQ(mountinfo_lines(), lines + 1);
+		/* Both lower layers merged, idmapped; the data ones not. */
+		snprintf(path, sizeof(path), "%s/b", sb.dst);
+		ATF_CHECK(stat(path, &st) == 0 && st.st_uid == 100000);
+		snprintf(path, sizeof(path), "%s/a", sb.dst);
+		ATF_CHECK(stat(path, &st) == 0 && st.st_uid == 100000);
+		snprintf(path, sizeof(path), "%s/only-data", sb.dst);
+		ATF_CHECK(stat(path, &st) < 0);
 		umount2(sb.dst, MNT_DETACH);
 	}
 	attach_test_fault = NULL;

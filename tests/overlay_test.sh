@@ -105,6 +105,10 @@ expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1:$W/tmpfs/l2::$W/tm
 [ ! -e "$W/mnt/only-data" ] || fail "the data-only layer was merged as a lower one"
 umount "$W/mnt"
 same_lines "$before"
+# "::" comes before each data-only layer; a lower one cannot follow them.
+expect_mount_failed 'has a lower layer after a data-only one' \
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1::$W/tmpfs/data:$W/tmpfs/l2,metacopy=on,$MAPS" overlay "$W/mnt"
+same_lines "$before"
 EOS
 }
 
