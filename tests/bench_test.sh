@@ -10,7 +10,7 @@ quick_head() {
 	atf_set descr "bench/run --quick: the six parts of the benchmark complete"
 	atf_set require.user root
 	atf_set require.progs "unshare mount umount find mountpoint"
-	atf_set timeout 180
+	atf_set timeout 300
 }
 quick_body() {
 	helper='@HELPER@'
