@@ -3,105 +3,126 @@
  * refmount: the reference method of issue 14, the least an idmapped bind
  * mount can be made with when the user namespace comes from fork():
  *
- *   refmount SRC DIR [IGNORED...]
+ *   refmount [-u] SRC DIR [IGNORED...]
+ *   refmount -V
  *
  * (what follows DIR, such as the "-o OPTIONS" of mount(8), is ignored, so
  * that bench/run can also install it as the helper of a type of its own)
  *
- * fork() a child, which unshare(CLONE_NEWUSER)s and says so on a pipe; the
- * parent writes "0 100000 65536" to its uid_map and gid_map, opens its
- * /proc/PID/ns/user, kills and reaps it, and then makes the mount:
+ * The user namespace from a forked child (forkns.h), then the mount:
  * open_tree(OPEN_TREE_CLONE), mount_setattr(MOUNT_ATTR_IDMAP), move_mount.
- * No option parsing, no validation, no utab record, no diagnosis: a floor,
- * not a tool.  Written for this benchmark; libc only, so that its start-up
- * costs what /bin/true's does.  Exit 0 on success, 1 with a line on stderr
+ * No option parsing, no validation, no diagnosis: a floor, not a tool.
+ *
+ * -u also writes the utab record that the helper writes for the same mount
+ * (issue 21: like for like), through libmount as the helper does: source
+ * and root from statmount(), bind source SRC, the x-idmap.* options of the
+ * maps; where the kernel has no statmount() (before 6.8), libmount finds
+ * the root itself (MS_BIND).  SRC and DIR are used as given: absolute and
+ * canonical, as bench/run gives them.  -V only starts and exits, as the
+ * helper's --version: the start-up that bench/run subtracts from both.
+ * Written for this benchmark.  Exit 0 on success, 1 with a line on stderr
  * otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
+#include <libmount.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "forkns.h"
 #include "mountapi.h"
 
-#define MAP_TEXT "0 100000 65536\n"
+#define RECORD_OPTS \
+	"x-idmap.uidmap=0:100000:65536,x-idmap.gidmap=0:100000:65536"
 
-static int fail(const char *what)
+static int fail(const char *what, int err)
 {
-	fprintf(stderr, "refmount: %s: %s\n", what, strerror(errno));
+	fprintf(stderr, "refmount: %s: %s\n", what, strerror(err));
 	return 1;
 }
 
-static int write_map(pid_t pid, const char *file)
+/* The source and root of the mount at @dir, from statmount(); false when
+ * the kernel cannot tell. */
+static bool mount_facts(const char *dir, struct sm_buf *sm, size_t size)
 {
-	char path[64];
-	int fd, ok;
+	struct sm_req req = { .size = SM_REQ_SIZE_VER0,
+			      .param = SM_MNT_ROOT | SM_SB_SOURCE };
+	struct statx st;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, MAP_TEXT, strlen(MAP_TEXT)) == (ssize_t)strlen(MAP_TEXT);
-	close(fd);
-	return ok ? 0 : -1;
+	if (statx(AT_FDCWD, dir, AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &st) < 0 ||
+	    !(st.stx_mask & STATX_MNT_ID_UNIQUE))
+		return false;
+	req.mnt_id = st.stx_mnt_id;
+	return syscall(SYS_statmount, &req, sm, size, 0) == 0 &&
+	       (sm->mask & (SM_MNT_ROOT | SM_SB_SOURCE)) ==
+		       (SM_MNT_ROOT | SM_SB_SOURCE);
 }
 
-/* A user-namespace fd with both maps, from a forked child. */
-static int userns_fd(void)
+/* The helper's record of the bind of @src on @dir; a negative errno. */
+static int record(const char *src, const char *dir)
 {
-	int ready[2], fd = -1;
-	char path[64], c;
-	pid_t pid;
+	size_t size = sizeof(struct sm_buf) + 2 * 4096;
+	struct sm_buf *sm = malloc(size);
+	struct libmnt_update *upd = mnt_new_update();
+	struct libmnt_fs *fs = mnt_new_fs(), *rec;
+	bool facts = sm && mount_facts(dir, sm, size);
+	int r = -ENOMEM;
 
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		close(ready[0]);
-		if (unshare(CLONE_NEWUSER) < 0 || write(ready[1], "u", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
+	if (!upd || !fs || mnt_fs_set_target(fs, dir) ||
+	    mnt_fs_set_options(fs, RECORD_OPTS) ||
+	    mnt_fs_set_source(fs, facts ? sm->str + sm->sb_source : src))
+		goto out;
+	r = mnt_update_set_fs(upd, facts ? 0 : MS_BIND, NULL, fs);
+	rec = r == 0 && facts ? mnt_update_get_fs(upd) : NULL;
+	if (rec) {
+		r = mnt_fs_set_root(rec, sm->str + sm->mnt_root);
+		if (r == 0)
+			r = mnt_fs_set_bindsrc(rec, src);
 	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) == 1 && write_map(pid, "uid_map") == 0 &&
-	    write_map(pid, "gid_map") == 0) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	close(ready[0]);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return fd;
+	if (r == 0)
+		r = mnt_update_table(upd, NULL);
+out:
+	mnt_free_update(upd);
+	mnt_unref_fs(fs);
+	free(sm);
+	return r;
 }
 
 int main(int argc, char **argv)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
-	int ns, tree;
+	bool utab = false;
+	int ns, tree, r, opt;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: refmount SRC DIR [IGNORED...]\n");
+	while ((opt = getopt(argc, argv, "+uV")) != -1) {
+		switch (opt) {
+		case 'u': utab = true; break;
+		case 'V': return 0;
+		default: argc = 0;
+		}
+	}
+	if (argc - optind < 2) {
+		fprintf(stderr, "usage: refmount [-u] SRC DIR [IGNORED...] | refmount -V\n");
 		return 2;
 	}
-	ns = userns_fd();
+	argv += optind;
+	ns = forkns_userns_fd();
 	if (ns < 0)
-		return fail("user namespace");
+		return fail("user namespace", errno);
 	attr.userns_fd = (unsigned int)ns;
-	tree = open_tree(AT_FDCWD, argv[1], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	tree = open_tree(AT_FDCWD, argv[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
-		return fail("open_tree");
+		return fail("open_tree", errno);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return fail("mount_setattr");
-	if (move_mount(tree, "", AT_FDCWD, argv[2], MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return fail("move_mount");
-	return 0;
+		return fail("mount_setattr", errno);
+	if (move_mount(tree, "", AT_FDCWD, argv[1], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return fail("move_mount", errno);
+	r = utab ? record(argv[0], argv[1]) : 0;
+	return r < 0 ? fail("utab", -r) : 0;
 }
