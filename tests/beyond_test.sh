@@ -91,11 +91,13 @@ assert_not_mounted "$W/mnt"
 EOS
 }
 
-beyond_case newfs_fake "-f with idmap.FSTYPE builds the filesystem but attaches nothing"
+beyond_case newfs_fake "-f with idmap.FSTYPE builds the filesystem but attaches nothing; without a device, it idmaps it too"
 newfs_fake_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o uidmap=0:1:1,gidmap=0:1:1,size=1m
+# Before Linux 6.3, refused as the mount itself is.
+e2e_kernel_case 6 3 "idmapped tmpfs" \
+	"$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o uidmap=0:1:1,gidmap=0:1:1,size=1m
 assert_not_mounted "$W/mnt"
 expect_exit 32 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o uidmap=0:1:1,gidmap=0:1:1,bogus
 assert_not_mounted "$W/mnt"
@@ -135,8 +137,14 @@ expect_err "ext4: source \"$W/ext4\" is not a block device"
 expect_exit 32 "$HELPER" "$dev" "$W/nodir" -f -t idmap.ext4 -o "$maps"
 expect_err "^mount\\.idmap: $W/nodir: mount point does not exist"
 [ "$(sb)" = "$before" ] || fail "-f wrote to the device: $before / $(sb)"
-# A filesystem without a device needs no source.
-expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+# A filesystem without a device needs no source (and tmpfs can be
+# idmapped from Linux 6.3 on).
+if e2e_tmpfs_idmappable; then
+	expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+else
+	expect_mount_failed 'idmapping tmpfs needs Linux 6\.3 or later' "$W/mnt" \
+		"$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+fi
 # The control: a real mount does change them.
 expect_exit 0 mount -t idmap.ext4 -o "$maps" "$dev" "$W/mnt"
 umount "$W/mnt"

@@ -122,6 +122,9 @@ static bool is_mounted(const char *path)
 	return found;
 }
 
+/* -f for the jobs below, as a case sets it. */
+static bool job_fake;
+
 /* The whole job as main() would run it, with options @opts. */
 static int job_with(const char *source, const char *target, const char *fstype,
 		    const char *opts, bool nomtab, struct diag *d)
@@ -134,6 +137,7 @@ static int job_with(const char *source, const char *target, const char *fstype,
 		.opts = optv,
 		.nopts = 1,
 		.nomtab = nomtab,
+		.fake = job_fake,
 		.rw = -1,
 	};
 	struct run_state st;
@@ -236,6 +240,18 @@ ROOT_CASE(newfs_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
 	  EXIT_MOUNT, "tmpfs does not support idmapped mounts on this kernel (idmapping tmpfs needs Linux 6.3 or later)"))
 ROOT_CASE(newfs_move_mount_eacces, fails_at(ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
 	  EXIT_MOUNT, "Permission denied"))
+
+/* -f with a new tmpfs idmaps it as the mount would (creating a tmpfs writes
+ * nothing), so that before Linux 6.3 it fails as the mount would. */
+ROOT_TC(newfs_fake_setattr_einval)
+ATF_TC_BODY(newfs_fake_setattr_einval, tc)
+{
+	(void)tc;
+	job_fake = true;
+	fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs", EXIT_MOUNT,
+		 "tmpfs does not support idmapped mounts on this kernel (idmapping tmpfs needs Linux 6.3 or later)");
+	job_fake = false;
+}
 
 /* The same for a tmpfs source (a bind). */
 ROOT_TC(tmpfs_source_setattr_einval)
@@ -606,6 +622,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, newfs_setattr_einval);
 	ATF_TP_ADD_TC(tp, newfs_move_mount_eacces);
 	ATF_TP_ADD_TC(tp, tmpfs_source_setattr_einval);
+	ATF_TP_ADD_TC(tp, newfs_fake_setattr_einval);
 	ATF_TP_ADD_TC(tp, source_swapped_after_clone);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
