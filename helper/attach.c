@@ -100,8 +100,10 @@ int attach_fs_context(const struct attach_plan *p, struct diag *d)
 }
 
 /* Does FSTYPE need a block device?  /proc/filesystems marks the others
- * "nodev"; fsopen() has loaded the module, so FSTYPE is listed. */
-static bool needs_device(const char *fstype)
+ * "nodev"; fsopen() has loaded the module, so FSTYPE is listed.  @nodev
+ * says whether the file marks it so: false when it cannot be read, and
+ * nothing may then be created in place of a check. */
+static bool needs_device(const char *fstype, bool *nodev)
 {
 	_cleanup_(fclosep) FILE *f = fopen("/proc/filesystems", "re");
 	char line[256];
@@ -112,9 +114,12 @@ static bool needs_device(const char *fstype)
 		if (!name)
 			continue;
 		name[1 + strcspn(name + 1, "\n")] = '\0';
-		if (strcmp(name + 1, fstype) == 0)
-			return strncmp(line, "nodev", 5) != 0;
+		if (strcmp(name + 1, fstype) == 0) {
+			*nodev = strncmp(line, "nodev", 5) == 0;
+			return !*nodev;
+		}
 	}
+	*nodev = false;
 	return false;
 }
 
@@ -123,22 +128,15 @@ static bool needs_device(const char *fstype)
 static int fs_check_source(const struct attach_plan *p, struct diag *d)
 {
 	struct stat st;
+	bool nodev;
 
-	if (!needs_device(p->fstype))
+	if (!needs_device(p->fstype, &nodev))
 		return 0;
 	if (stat(p->source, &st) < 0)
 		return explain_fs_source(p, -1, errno, d);
 	if (!S_ISBLK(st.st_mode))
 		return explain_fs_source(p, -1, ENOTBLK, d);
 	return 0;
-}
-
-/* -f with -t idmap.FSTYPE: the options and SRC, but no superblock. */
-static int fs_dry_run(const struct attach_plan *p, struct diag *d)
-{
-	_cleanup_close_ int fsfd = attach_fs_context(p, d);
-
-	return fsfd < 0 ? fsfd : fs_check_source(p, d);
 }
 
 /* The new filesystem, as a detached mount. */
@@ -152,6 +150,35 @@ static int fs_create(const struct attach_plan *p, int fsfd, struct diag *d)
 	if (mnt < 0)
 		return explain_fs(p, fsfd, "fsmount", errno, d);
 	return mnt;
+}
+
+/*
+ * -f with -t idmap.FSTYPE: the options and SRC.  A filesystem on a device
+ * gets no superblock (that writes to the device).  One without a device
+ * (tmpfs) writes nothing anywhere when it is created, so it is created and
+ * idmapped as a real mount would be, then dropped: -f then knows whether
+ * this kernel can idmap FSTYPE (tmpfs only from Linux 6.3).
+ */
+static int fs_dry_run(const struct attach_plan *p, struct mount_attr *attr,
+		      struct diag *d)
+{
+	_cleanup_close_ int fsfd = attach_fs_context(p, d);
+	_cleanup_close_ int tree = -1;
+	bool nodev;
+
+	if (fsfd < 0)
+		return fsfd;
+	needs_device(p->fstype, &nodev);
+	if (!nodev)
+		return fs_check_source(p, d);
+	tree = fs_create(p, fsfd, d);
+	if (tree < 0)
+		return tree;
+	if (FAULT(ATTACH_MOUNT_SETATTR,
+		  mount_setattr(tree, "", AT_EMPTY_PATH, attr,
+				sizeof(*attr))) < 0)
+		return explain_setattr(p, -1, errno, attr, d);
+	return 0;
 }
 
 /*
@@ -214,7 +241,8 @@ int attach_mount(const struct attach_plan *p, struct diag *d)
 		return dst;
 	if (p->fstype && p->dry_run)
 		return unless_nofail(p, overlay_is(p->fstype) ?
-					overlay_make(p, d) : fs_dry_run(p, d));
+					overlay_make(p, d) :
+					fs_dry_run(p, &attr, d));
 
 	tree = make_tree(p, src, d);
 	if (tree < 0)

@@ -165,6 +165,26 @@ static bool find_refusing_submount(int self, int src_fd,
 	return false;
 }
 
+/*
+ * Filesystems that learned idmapped mounts after the mount API itself did
+ * (5.12), and the Linux version that brought it: what an older kernel's
+ * EINVAL means.  Measured: Debian 12's 6.1 refuses tmpfs (EINVAL), 6.12
+ * takes it; tmpfs gained it in 6.3.  Returns "" for the others.
+ */
+static const char *since_clause(const char *fstype)
+{
+	static const struct {
+		const char *fstype, *clause;
+	} late[] = {
+		{ "tmpfs", " on this kernel (idmapping tmpfs needs Linux 6.3 or later)" },
+	};
+
+	for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++)
+		if (strcmp(fstype, late[i].fstype) == 0)
+			return late[i].clause;
+	return "";
+}
+
 int explain_setattr(const struct attach_plan *p, int src_fd, int err,
 		    struct mount_attr *attr, struct diag *d)
 {
@@ -177,18 +197,19 @@ int explain_setattr(const struct attach_plan *p, int src_fd, int err,
 	case EINVAL:
 		if (p->fstype)
 			return diag_fail(d, err,
-				"%s does not support idmapped mounts", p->fstype);
+				"%s does not support idmapped mounts%s",
+				p->fstype, since_clause(p->fstype));
 		if (p->recursive &&
 		    find_refusing_submount(p->self, src_fd, attr, sub,
 					   sizeof(sub), fstype, sizeof(fstype)))
 			return diag_fail(d, err,
-				"rbind: the submount \"%s\" (%s) does not support idmapped mounts; bind without rbind, or unmount it",
-				sub, fstype);
+				"rbind: the submount \"%s\" (%s) does not support idmapped mounts%s; bind without rbind, or unmount it",
+				sub, fstype, since_clause(fstype));
 		describe_source(p->self, src_fd, fstype, sizeof(fstype),
 				&idmapped);
 		return diag_fail(d, err,
-				 "%s at \"%s\" does not support idmapped mounts",
-				 fstype, p->source);
+				 "%s at \"%s\" does not support idmapped mounts%s",
+				 fstype, p->source, since_clause(fstype));
 	case EPERM:
 		return diag_fail(d, err,
 				 "not permitted to idmap \"%s\" with this user namespace",

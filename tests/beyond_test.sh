@@ -6,12 +6,7 @@
 # mount(8) where a user would go through it; each case in private mount and
 # pid namespaces.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 # beyond_case NAME DESCRIPTION: a case that needs root.
 beyond_case() {
@@ -23,7 +18,8 @@ beyond_case newfs_tmpfs "-t idmap.tmpfs: a new tmpfs, idmapped, with its options
 newfs_tmpfs_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_exit 0 mount -t idmap.tmpfs -o uidmap=0:1000:1,gidmap=0:1000:1,size=1m,mode=0750 none "$W/mnt"
+e2e_kernel_case 6 3 "idmapped tmpfs" \
+	mount -t idmap.tmpfs -o uidmap=0:1000:1,gidmap=0:1000:1,size=1m,mode=0750 none "$W/mnt"
 assert_idmapped "$W/mnt"
 [ "$(findmnt -n -o FSTYPE --mountpoint "$W/mnt")" = tmpfs ] || fail "not tmpfs"
 findmnt -n -o FS-OPTIONS --mountpoint "$W/mnt" | grep -q 'size=1024k' || fail "size= not applied"
@@ -95,11 +91,13 @@ assert_not_mounted "$W/mnt"
 EOS
 }
 
-beyond_case newfs_fake "-f with idmap.FSTYPE builds the filesystem but attaches nothing"
+beyond_case newfs_fake "-f with idmap.FSTYPE builds the filesystem but attaches nothing; without a device, it idmaps it too"
 newfs_fake_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o uidmap=0:1:1,gidmap=0:1:1,size=1m
+# Before Linux 6.3, refused as the mount itself is.
+e2e_kernel_case 6 3 "idmapped tmpfs" \
+	"$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o uidmap=0:1:1,gidmap=0:1:1,size=1m
 assert_not_mounted "$W/mnt"
 expect_exit 32 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o uidmap=0:1:1,gidmap=0:1:1,bogus
 assert_not_mounted "$W/mnt"
@@ -139,8 +137,14 @@ expect_err "ext4: source \"$W/ext4\" is not a block device"
 expect_exit 32 "$HELPER" "$dev" "$W/nodir" -f -t idmap.ext4 -o "$maps"
 expect_err "^mount\\.idmap: $W/nodir: mount point does not exist"
 [ "$(sb)" = "$before" ] || fail "-f wrote to the device: $before / $(sb)"
-# A filesystem without a device needs no source.
-expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+# A filesystem without a device needs no source (and tmpfs can be
+# idmapped from Linux 6.3 on).
+if e2e_tmpfs_idmappable; then
+	expect_exit 0 "$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+else
+	expect_mount_failed 'idmapping tmpfs needs Linux 6\.3 or later' "$W/mnt" \
+		"$HELPER" none "$W/mnt" -f -t idmap.tmpfs -o "$maps"
+fi
 # The control: a real mount does change them.
 expect_exit 0 mount -t idmap.ext4 -o "$maps" "$dev" "$W/mnt"
 umount "$W/mnt"
@@ -148,11 +152,12 @@ umount "$W/mnt"
 EOS
 }
 
-# A source tree with a tmpfs submount that holds a file of uid 1000.
+# A source tree with a submount (a filesystem the kernel can idmap) that
+# holds a file of uid 1000.
 make_tree() {
 	cat <<'EOS'
 mkdir -p "$W/ext4/sub"
-mount -t tmpfs tmpfs "$W/ext4/sub"
+e2e_idmappable_fs "$W/ext4/sub"
 touch "$W/ext4/sub/u1000"
 chown 1000:1000 "$W/ext4/sub/u1000"
 EOS
@@ -206,7 +211,7 @@ nsenter -t "$ns" -m findmnt -n -o VFS-OPTIONS --mountpoint "$W/mnt" | grep -q id
 	fail "not mounted in the other namespace"
 [ "$(nsenter -t "$ns" -m stat -c %u "$W/mnt/u1000")" = 3 ] || fail "wrong owner there"
 # A PID.
-expect_exit 0 "$HELPER" "$W/tmpfs" "$W/mnt2" -N "$ns" -o uidmap=1000:4:1,gidmap=1000:4:1
+expect_exit 0 "$HELPER" "$W/fs" "$W/mnt2" -N "$ns" -o uidmap=1000:4:1,gidmap=1000:4:1
 ! mountpoint -q "$W/mnt2" || fail "-N PID mounted here"
 [ "$(nsenter -t "$ns" -m stat -c %u "$W/mnt2/u1000")" = 4 ] || fail "-N PID: wrong owner"
 # An fd path, as a caller holding the namespace open passes it.
@@ -230,8 +235,9 @@ e2e_setup
 mkdir "$W/mnt2"
 expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
-# Linux 6.15 and later: the new map replaces the old one.
-expect_exit 0 mount -t idmap -o uidmap=1000:7:1,gidmap=1000:8:1 "$W/mnt" "$W/mnt2"
+# Linux 6.15 and later (open_tree_attr): the new map replaces the old one.
+e2e_kernel_case 6 15 "open_tree_attr()" \
+	mount -t idmap -o uidmap=1000:7:1,gidmap=1000:8:1 "$W/mnt" "$W/mnt2"
 assert_idmapped "$W/mnt2"
 assert_owner "$W/mnt2/u1000" 7 8
 assert_owner "$W/mnt/u1000" 0 0
@@ -248,7 +254,7 @@ expect_exit 0 "$HELPER" --show "$W/mnt"
 [ "$(cat "$OUT")" = 'uidmap="1000:0:1,0:5000:1",gidmap=1000:0:1' ] ||
 	fail "--show printed: $(cat "$OUT")"
 # The output pastes back into -o.
-expect_exit 0 mount -t idmap -o "$(cat "$OUT")" "$W/tmpfs" "$W/mnt2"
+expect_exit 0 mount -t idmap -o "$(cat "$OUT")" "$W/fs" "$W/mnt2"
 assert_owner "$W/mnt2/u1000" 0 0
 assert_owner "$W/mnt2/root" 5000 65534
 # Every idmapped mount, one per line.
@@ -257,8 +263,8 @@ expect_exit 0 "$HELPER" --show
 expect_out "^$W/mnt	uidmap=\"1000:0:1,0:5000:1\",gidmap=1000:0:1\$"
 expect_out "^$W/mnt2	uidmap="
 # Not idmapped, not a mount.
-expect_exit 32 "$HELPER" --show "$W/tmpfs"
-expect_err "\"$W/tmpfs\" is not an idmapped mount"
+expect_exit 32 "$HELPER" --show "$W/fs"
+expect_err "\"$W/fs\" is not an idmapped mount"
 expect_exit 32 "$HELPER" --show "$W/ext4"
 expect_err "is not a mount point"
 EOS
@@ -284,7 +290,8 @@ expect_one_line_err
 expect_err "its idmap cannot change while it is mounted"
 assert_owner "$W/mnt/u1000" 0 0
 umount "$W/mnt"
-expect_exit 0 mount -t idmap.tmpfs -o uidmap=0:1000:1,gidmap=0:1000:1 none "$W/mnt"
+e2e_kernel_case 6 3 "idmapped tmpfs" \
+	mount -t idmap.tmpfs -o uidmap=0:1000:1,gidmap=0:1000:1 none "$W/mnt"
 expect_exit 1 "$HELPER" none "$W/mnt" -t idmap.tmpfs -o remount,size=2m
 expect_one_line_err
 expect_err 'remount: option "size" would change the filesystem'

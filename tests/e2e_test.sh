@@ -8,13 +8,7 @@
 # Unless a case tests the helper's own command line (--help, -v, -f, -r,
 # -w, no arguments, X-idmap.* spellings), it goes through `mount -t idmap`.
 
-# e2e_run: run the script on stdin in fresh namespaces, after e2e_lib.sh.
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 # e2e_head DESCRIPTION: the head every case shares.
 e2e_head() {
@@ -43,12 +37,12 @@ EOS
 
 atf_test_case bind_uidmap_tmpfs
 bind_uidmap_tmpfs_head() {
-	e2e_head "uidmap=/gidmap= through mount -t idmap on tmpfs, uid and gid apart"
+	e2e_head "uidmap=/gidmap= through mount -t idmap on a filesystem of its own (tmpfs where the kernel can idmap it), uid and gid apart"
 }
 bind_uidmap_tmpfs_body() {
 	e2e_run <<'EOS'
 e2e_setup
-expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:7:1 "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:7:1 "$W/fs" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 7
 assert_owner "$W/mnt/root" 65534 65534
@@ -61,12 +55,12 @@ EOS
 
 atf_test_case opt_quoted_comma_list
 opt_quoted_comma_list_head() {
-	e2e_head "uidmap=\"A,B\": a quoted comma-separated extent list, ext4 and tmpfs"
+	e2e_head "uidmap=\"A,B\": a quoted comma-separated extent list, both trees"
 }
 opt_quoted_comma_list_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap \
 		-o 'uidmap="0:100000:1000,1000:0:1",gidmap="0:200000:1000,1000:5:1"' \
 		"$W/$src" "$W/mnt"
@@ -82,12 +76,12 @@ EOS
 
 atf_test_case opt_blank_list
 opt_blank_list_head() {
-	e2e_head "uidmap=\"A B\": extents separated by a blank, ext4 and tmpfs"
+	e2e_head "uidmap=\"A B\": extents separated by a blank, both trees"
 }
 opt_blank_list_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap \
 		-o 'uidmap=0:100000:1000 1000:0:1,gidmap=0:200000:1000  1000:5:1' \
 		"$W/$src" "$W/mnt"
@@ -127,7 +121,7 @@ opt_idmap_both_head() {
 opt_idmap_both_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o idmap=b:0:100000:65536 "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_owner "$W/mnt/root" 100000 100000
@@ -155,7 +149,7 @@ assert_owner "$W/mnt/u100000" 65534 65534
 umount "$W/mnt"
 # Mixed with an unprefixed extent, which goes to both maps.
 expect_exit 0 mount -t idmap -o 'idmap=1000:0:1 u:0:100000:1 g:0:200000:1' \
-	"$W/tmpfs" "$W/mnt"
+	"$W/fs" "$W/mnt"
 assert_owner "$W/mnt/root" 100000 200000
 assert_owner "$W/mnt/u1000" 0 0
 umount "$W/mnt"
@@ -170,7 +164,7 @@ opt_idmap_noprefix_head() {
 opt_idmap_noprefix_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o idmap=0:100000:65536 "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_owner "$W/mnt/root" 100000 100000
@@ -190,7 +184,7 @@ opt_idmap_userns_path_body() {
 	e2e_run <<'EOS'
 e2e_setup
 e2e_userns_start '0 100000 65536' '0 200000 65536'
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o "idmap=/proc/$NSPID/ns/user" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_owner "$W/mnt/root" 100000 200000
@@ -211,7 +205,7 @@ opt_userns_path_body() {
 	e2e_run <<'EOS'
 e2e_setup
 e2e_userns_start '0 100000 65536' '0 200000 65536'
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o "userns=/proc/$NSPID/ns/user" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_owner "$W/mnt/root" 100000 200000
@@ -241,7 +235,7 @@ assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/root" 100000 200000
 assert_owner "$W/mnt/u1000" 101000 201000
 umount "$W/mnt"
-expect_exit 0 "$HELPER" "$W/tmpfs" "$W/mnt" \
+expect_exit 0 "$HELPER" "$W/fs" "$W/mnt" \
 	-o 'x-idmap.uidmap="0:100000:1000,1000:0:1",x-idmap.gidmap=1000:0:1'
 assert_owner "$W/mnt/root" 100000 65534
 assert_owner "$W/mnt/u1000" 0 0
@@ -267,7 +261,7 @@ if mount8_at_least 2 39; then
 	# helper, even when it failed: exit 1 with the helper's message, and
 	# yet the target is idmapped, onto itself (the mount's root is the
 	# target directory, not SRC).
-	expect_exit 1 mount -t idmap -o X-mount.idmap=0:100000:65536 "$W/tmpfs" "$W/mnt"
+	expect_exit 1 mount -t idmap -o X-mount.idmap=0:100000:65536 "$W/fs" "$W/mnt"
 	expect_err '^mount\.idmap: .*mount\(8\) drops .*X-'
 	assert_idmapped "$W/mnt"
 	[ ! -e "$W/mnt/u1000" ] || fail "the mount shows SRC; want the target onto itself"
@@ -275,12 +269,12 @@ if mount8_at_least 2 39; then
 	assert_not_mounted "$W/mnt"
 	# Mixed with the helper's own map: the helper's mount stands (the
 	# kernel refuses a second idmap), exit 0.
-	expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/tmpfs" "$W/mnt"
+	expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/fs" "$W/mnt"
 else
 	# util-linux 2.38 ignores X-mount.idmap.
 	expect_rejected 'mount\(8\) drops .*X-' mount -t idmap \
-		-o X-mount.idmap=0:100000:65536 "$W/tmpfs" "$W/mnt"
-	expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/tmpfs" "$W/mnt"
+		-o X-mount.idmap=0:100000:65536 "$W/fs" "$W/mnt"
+	expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/fs" "$W/mnt"
 fi
 assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
@@ -308,7 +302,7 @@ expect_exit 0 mount -t idmap \
 	"$W/ext4" "$W/mnt"
 expect_exit 0 mount -t idmap \
 	-o 'uidmap="0:100000:1000,1000:0:1",gidmap="0:300000:1000,1000:5:1"' \
-	"$W/tmpfs" "$W/mnt2"
+	"$W/fs" "$W/mnt2"
 for m in "$W/mnt" "$W/mnt2"; do
 	assert_mounted "$m"
 	assert_idmapped "$m"
@@ -319,12 +313,12 @@ for m in "$W/mnt" "$W/mnt2"; do
 	[ "$(stat -c %U "$m/u100000")" = nobody ] ||
 		fail "$m/u100000 is not shown as nobody"
 done
-[ "$(findmnt -n -o FSTYPE --mountpoint "$W/mnt2")" = tmpfs ] ||
-	fail "$W/mnt2 is not the tmpfs"
+[ "$(e2e_fs_type "$W/mnt2")" = "$(e2e_fs_type "$W/fs")" ] ||
+	fail "$W/mnt2 is not a mount of $W/fs"
 # The source itself is untouched.
 assert_owner "$W/ext4/root" 0 0
 assert_owner "$W/ext4/u1000" 1000 1000
-assert_owner "$W/tmpfs/u100000" 100000 100000
+assert_owner "$W/fs/u100000" 100000 100000
 [ "$(count_idmapped)" = 2 ] || fail "want 2 idmapped mounts, have $(count_idmapped)"
 umount "$W/mnt" "$W/mnt2"
 assert_no_helper_procs
@@ -335,12 +329,12 @@ EOS
 
 atf_test_case write_mapped_user
 write_mapped_user_head() {
-	e2e_head "a mapped user's new file lands on disk with the INNER id (ext4 and tmpfs)"
+	e2e_head "a mapped user's new file lands on disk with the INNER id (both trees)"
 }
 write_mapped_user_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	# The kernel refuses writes to a directory whose owner is unmapped
 	# (EACCES); dir's owner 1000 is seen as 0.
 	chown 1000:1000 "$W/$src/dir"
@@ -367,7 +361,7 @@ write_unmapped_user_head() {
 write_unmapped_user_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	# The kernel refuses writes to a directory whose owner is unmapped
 	# (EACCES); dir's owner 1000 is seen as 0.
 	chown 1000:1000 "$W/$src/dir"
@@ -395,7 +389,7 @@ vfs_ro_head() {
 vfs_ro_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o "ro,$MAP1000" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_vfs "$W/mnt" ro
@@ -460,14 +454,14 @@ vfs_nosuid_head() {
 vfs_nosuid_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o "nosuid,$MAP1000" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_vfs "$W/mnt" nosuid
 	umount "$W/mnt"
 done
 # Without it, the mount is not nosuid.
-expect_exit 0 mount -t idmap -o "$MAP1000" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/fs" "$W/mnt"
 assert_not_vfs "$W/mnt" nosuid
 umount "$W/mnt"
 assert_no_helper_procs
@@ -481,9 +475,9 @@ vfs_nodev_head() {
 vfs_nodev_body() {
 	e2e_run <<'EOS'
 e2e_setup
-mknod "$W/tmpfs/null" c 1 3
-expect_exit 0 sh -c 'echo x >"$1"' sh "$W/tmpfs/null"
-expect_exit 0 mount -t idmap -o "nodev,$MAP1000" "$W/tmpfs" "$W/mnt"
+mknod "$W/fs/null" c 1 3
+expect_exit 0 sh -c 'echo x >"$1"' sh "$W/fs/null"
+expect_exit 0 mount -t idmap -o "nodev,$MAP1000" "$W/fs" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_vfs "$W/mnt" nodev
 run sh -c 'echo x >"$1"' sh "$W/mnt/null"
@@ -504,7 +498,7 @@ vfs_noexec_head() {
 vfs_noexec_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	printf '#!/bin/sh\nexit 0\n' >"$W/$src/script"
 	chmod 0755 "$W/$src/script"
 	expect_exit 0 "$W/$src/script"
@@ -527,7 +521,7 @@ vfs_noatime_head() {
 vfs_noatime_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o "noatime,$MAP1000" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_vfs "$W/mnt" noatime
@@ -553,7 +547,7 @@ vfs_relatime_head() {
 vfs_relatime_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	bind_self "$W/$src" noatime
 	expect_exit 0 mount -t idmap -o "relatime,$MAP1000" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
@@ -578,7 +572,7 @@ vfs_strictatime_head() {
 vfs_strictatime_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	bind_self "$W/$src" noatime
 	expect_exit 0 mount -t idmap -o "strictatime,$MAP1000" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
@@ -604,7 +598,7 @@ vfs_nodiratime_head() {
 vfs_nodiratime_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	expect_exit 0 mount -t idmap -o "nodiratime,$MAP1000" "$W/$src" "$W/mnt"
 	assert_idmapped "$W/mnt"
 	assert_vfs "$W/mnt" nodiratime
@@ -633,7 +627,7 @@ vfs_nosymfollow_head() {
 vfs_nosymfollow_body() {
 	e2e_run <<'EOS'
 e2e_setup
-for src in ext4 tmpfs; do
+for src in ext4 fs; do
 	ln -s u1000 "$W/$src/link"
 	expect_exit 0 cat "$W/$src/link"
 	expect_exit 0 mount -t idmap -o "nosymfollow,$MAP1000" "$W/$src" "$W/mnt"
@@ -693,7 +687,7 @@ assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
 assert_not_vfs "$W/mnt" ro
 umount "$W/mnt"
-expect_exit 0 mount -t idmap -o "owner,group,$MAP1000" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o "owner,group,$MAP1000" "$W/fs" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_not_vfs "$W/mnt" ro
 assert_not_vfs "$W/mnt" noexec
@@ -719,7 +713,7 @@ expect_exit 0 mount -s -t idmap -o "foo=bar,frobnicate,$MAP1000" "$W/ext4" "$W/m
 assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
 umount "$W/mnt"
-expect_exit 0 "$HELPER" -s "$W/tmpfs" "$W/mnt" -o "foo=bar,$MAP1000"
+expect_exit 0 "$HELPER" -s "$W/fs" "$W/mnt" -o "foo=bar,$MAP1000"
 assert_idmapped "$W/mnt"
 umount "$W/mnt"
 assert_no_helper_procs
@@ -736,7 +730,7 @@ e2e_setup
 expect_rejected 'unknown option "foo"' \
 	mount -t idmap -o "foo=bar,$MAP1000" "$W/ext4" "$W/mnt"
 expect_rejected 'unknown option "frobnicate"' \
-	mount -t idmap -o "$MAP1000,frobnicate" "$W/tmpfs" "$W/mnt"
+	mount -t idmap -o "$MAP1000,frobnicate" "$W/fs" "$W/mnt"
 EOS
 }
 
@@ -751,7 +745,7 @@ flag_fake_body() {
 e2e_setup
 expect_exit 0 "$HELPER" -f "$W/ext4" "$W/mnt" -o "$MAP1000"
 assert_not_mounted "$W/mnt"
-expect_exit 0 mount -f -t idmap -o "$MAP1000" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -f -t idmap -o "$MAP1000" "$W/fs" "$W/mnt"
 assert_not_mounted "$W/mnt"
 assert_no_helper_procs
 # -f checks the options and the source.
@@ -778,7 +772,7 @@ expect_out '^  gid: on-disk 0 → seen as 200000$'
 assert_idmapped "$W/mnt"
 umount "$W/mnt"
 # Through mount -v, and with -f: marked fake, nothing mounted.
-expect_exit 0 mount -v -f -t idmap -o idmap=b:0:100000:65536 "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -v -f -t idmap -o idmap=b:0:100000:65536 "$W/fs" "$W/mnt"
 expect_out '^mount\.idmap: \(fake\) idmapped bind'
 expect_out '^  uid: on-disk 0-65535 → seen as 100000-165535$'
 expect_out '^  gid: on-disk 0-65535 → seen as 100000-165535$'
@@ -802,7 +796,7 @@ expect_exit 0 mount -n -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
 umount "$W/mnt"
-expect_exit 0 "$HELPER" -n "$W/tmpfs" "$W/mnt" -o "$MAP1000"
+expect_exit 0 "$HELPER" -n "$W/fs" "$W/mnt" -o "$MAP1000"
 assert_idmapped "$W/mnt"
 umount "$W/mnt"
 assert_no_helper_procs
@@ -848,7 +842,7 @@ e2e_overlay_sbin
 expect_exit 1 "$HELPER"
 expect_err '^Usage: mount\.idmap'
 [ ! -s "$OUT" ] || fail "usage went to stdout"
-expect_exit 1 /sbin/mount.idmap /tmp
+expect_exit 1 /sbin/mount.idmap "$W"
 expect_err '^Usage: mount\.idmap'
 [ ! -s "$OUT" ] || fail "usage went to stdout"
 EOS
@@ -869,7 +863,7 @@ expect_rejected 'INNER "1a".*not a plain decimal number from 0 to 4294967295, no
 expect_rejected 'OUTER "-1".*not a plain decimal' \
 	mount -t idmap -o uidmap=0:-1:1,gidmap=0:0:1 "$W/ext4" "$W/mnt"
 expect_rejected 'OUTER "0x10".*not a plain decimal' \
-	mount -t idmap -o uidmap=0:0:1,gidmap=0:0x10:1 "$W/tmpfs" "$W/mnt"
+	mount -t idmap -o uidmap=0:0:1,gidmap=0:0x10:1 "$W/fs" "$W/mnt"
 EOS
 }
 
@@ -1033,7 +1027,7 @@ assert_owner "$W/mnt/root" 1000 1000
 assert_owner "$W/mnt/u1000" 65534 65534
 umount "$W/mnt"
 list=$(extents 340 ' ')
-expect_exit 0 mount -t idmap -o "idmap=$list" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o "idmap=$list" "$W/fs" "$W/mnt"
 grep -q " $W/mnt .*[ ,]idmapped[ ,]" /proc/self/mountinfo ||
 	fail "mountinfo shows no idmapped mount on $W/mnt"
 assert_owner "$W/mnt/root" 1000 1000
@@ -1111,7 +1105,7 @@ bad_no_mapping_body() {
 	e2e_run <<'EOS'
 e2e_setup
 expect_rejected 'no mapping given' mount -t idmap "$W/ext4" "$W/mnt"
-expect_rejected 'no mapping given' mount -t idmap -o ro,nosuid "$W/tmpfs" "$W/mnt"
+expect_rejected 'no mapping given' mount -t idmap -o ro,nosuid "$W/fs" "$W/mnt"
 EOS
 }
 
@@ -1270,7 +1264,7 @@ e2e_setup
 expect_mount_failed '"/proc/self/ns/user" is the initial user namespace' "$W/mnt" \
 	mount -t idmap -o userns=/proc/self/ns/user "$W/ext4" "$W/mnt"
 expect_mount_failed 'initial user namespace' "$W/mnt" \
-	mount -t idmap -o idmap=/proc/1/ns/user "$W/tmpfs" "$W/mnt"
+	mount -t idmap -o idmap=/proc/1/ns/user "$W/fs" "$W/mnt"
 assert_not_mounted "$W/mnt"
 EOS
 }
@@ -1287,7 +1281,7 @@ e2e_setup
 mkdir "$W/mnt2"
 before=$(wc -l </proc/self/mountinfo)
 expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
-expect_exit 0 mount -t idmap -o idmap=b:0:100000:65536 "$W/tmpfs" "$W/mnt2"
+expect_exit 0 mount -t idmap -o idmap=b:0:100000:65536 "$W/fs" "$W/mnt2"
 assert_mounted "$W/mnt"
 assert_mounted "$W/mnt2"
 [ "$(count_idmapped)" = 2 ] || fail "want 2 idmapped mounts"
@@ -1299,7 +1293,7 @@ assert_not_mounted "$W/mnt2"
 [ "$(count_idmapped)" = 0 ] || fail "idmapped mounts are left"
 # The source and its owners are as before.
 assert_owner "$W/ext4/u1000" 1000 1000
-assert_owner "$W/tmpfs/root" 0 0
+assert_owner "$W/fs/root" 0 0
 assert_no_helper_procs
 EOS
 }

@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
@@ -37,23 +40,49 @@
 #include "utab.h"
 
 struct sandbox {
-	char dir[64];
-	char src[96];
-	char dst[96];
+	char dir[256];
+	char src[320];
+	char dst[320];
+	bool tmpfs;	/* dir is a tmpfs: the kernel can idmap tmpfs */
 };
 
 static void sandbox_enter(struct sandbox *sb)
 {
+	char cmd[1024];
+	struct statfs fs;
+
 	ATF_REQUIRE(unshare(CLONE_NEWNS) == 0);
 	ATF_REQUIRE(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-	snprintf(sb->dir, sizeof(sb->dir), "/tmp/fault_test.XXXXXX");
+	/* In the case's own work directory (kyua's), never a fixed /tmp. */
+	ATF_REQUIRE(getcwd(sb->dir, sizeof(sb->dir) - 32));
+	strcat(sb->dir, "/fault_test.XXXXXX");
 	ATF_REQUIRE(mkdtemp(sb->dir));
-	/* Everything below lives on a tmpfs of this namespace only. */
-	ATF_REQUIRE(mount("tmpfs", sb->dir, "tmpfs", 0, "mode=0755") == 0);
+	/*
+	 * Everything below lives on a filesystem of this namespace only, one
+	 * that the running kernel can idmap: e2e_lib.sh's choice, tmpfs where
+	 * the kernel can idmap tmpfs (6.3 on), else ext4 on a loop device.
+	 */
+	snprintf(cmd, sizeof(cmd), ". '%s' && e2e_idmappable_fs '%s'",
+		 E2E_LIB, sb->dir);
+	ATF_REQUIRE_EQ_MSG(system(cmd), 0, "%s: failed", cmd);
+	ATF_REQUIRE(statfs(sb->dir, &fs) == 0);
+	sb->tmpfs = fs.f_type == TMPFS_MAGIC;
 	snprintf(sb->src, sizeof(sb->src), "%s/src", sb->dir);
 	snprintf(sb->dst, sizeof(sb->dst), "%s/dst", sb->dir);
 	ATF_REQUIRE(mkdir(sb->src, 0755) == 0);
 	ATF_REQUIRE(mkdir(sb->dst, 0755) == 0);
+}
+
+/* A case about an idmapped tmpfs: skipped where the kernel cannot idmap
+ * tmpfs (e2e_lib.sh found out). */
+static void require_tmpfs_idmap(const struct sandbox *sb)
+{
+	struct utsname u;
+
+	if (sb->tmpfs)
+		return;
+	ATF_REQUIRE(uname(&u) == 0);
+	atf_tc_skip("Linux %s cannot idmap tmpfs (6.3 can)", u.release);
 }
 
 static void sandbox_leave(struct sandbox *sb)
@@ -96,6 +125,9 @@ static bool is_mounted(const char *path)
 	return found;
 }
 
+/* -f for the jobs below, as a case sets it. */
+static bool job_fake;
+
 /* The whole job as main() would run it, with options @opts. */
 static int job_in(const char *mntns, const char *source, const char *target,
 		  const char *fstype, const char *opts, bool nomtab,
@@ -110,6 +142,7 @@ static int job_in(const char *mntns, const char *source, const char *target,
 		.opts = optv,
 		.nopts = 1,
 		.nomtab = nomtab,
+		.fake = job_fake,
 		.rw = -1,
 	};
 	struct run_state st;
@@ -178,6 +211,9 @@ static void fails_at(enum attach_step step, int err, const char *fstype,
 	struct sandbox sb;
 
 	sandbox_enter(&sb);
+	/* A new tmpfs that is really idmapped before the fault. */
+	if (fstype && step == ATTACH_MOVE_MOUNT)
+		require_tmpfs_idmap(&sb);
 	fault_step = step;
 	fault_errno = err;
 	attach_test_fault = inject;
@@ -193,7 +229,7 @@ ROOT_CASE(open_tree_enosys, fails_at(ATTACH_OPEN_TREE, ENOSYS, NULL, EXIT_MOUNT,
 ROOT_CASE(open_tree_enomem, fails_at(ATTACH_OPEN_TREE, ENOMEM, NULL, EXIT_SYSTEM,
 	  "Cannot allocate memory"))
 ROOT_CASE(mount_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, NULL,
-	  EXIT_MOUNT, "tmpfs at"))
+	  EXIT_MOUNT, "does not support idmapped mounts"))
 ROOT_CASE(mount_setattr_enosys, fails_at(ATTACH_MOUNT_SETATTR, ENOSYS, NULL,
 	  EXIT_MOUNT, "Linux 5.12 or later"))
 ROOT_CASE(mount_setattr_eperm, fails_at(ATTACH_MOUNT_SETATTR, EPERM, NULL,
@@ -210,21 +246,57 @@ ROOT_CASE(fsconfig_einval, fails_at(ATTACH_FSCONFIG, EINVAL, "tmpfs", EXIT_MOUNT
 	  "source rejected"))
 ROOT_CASE(fsmount_einval, fails_at(ATTACH_FSMOUNT, EINVAL, "tmpfs", EXIT_MOUNT,
 	  "tmpfs: fsmount: Invalid argument"))
+/* What Linux before 6.3 says to an idmap of a new tmpfs (EINVAL, measured
+ * on Debian 12's 6.1): the message names the version. */
 ROOT_CASE(newfs_setattr_einval, fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs",
-	  EXIT_MOUNT, "tmpfs does not support idmapped mounts"))
+	  EXIT_MOUNT, "tmpfs does not support idmapped mounts on this kernel (idmapping tmpfs needs Linux 6.3 or later)"))
 ROOT_CASE(newfs_move_mount_eacces, fails_at(ATTACH_MOVE_MOUNT, EACCES, "tmpfs",
 	  EXIT_MOUNT, "Permission denied"))
+
+/* -f with a new tmpfs idmaps it as the mount would (creating a tmpfs writes
+ * nothing), so that before Linux 6.3 it fails as the mount would. */
+ROOT_TC(newfs_fake_setattr_einval)
+ATF_TC_BODY(newfs_fake_setattr_einval, tc)
+{
+	(void)tc;
+	job_fake = true;
+	fails_at(ATTACH_MOUNT_SETATTR, EINVAL, "tmpfs", EXIT_MOUNT,
+		 "tmpfs does not support idmapped mounts on this kernel (idmapping tmpfs needs Linux 6.3 or later)");
+	job_fake = false;
+}
+
+/* The same for a tmpfs source (a bind). */
+ROOT_TC(tmpfs_source_setattr_einval)
+ATF_TC_BODY(tmpfs_source_setattr_einval, tc)
+{
+	struct sandbox sb;
+	char want[512];
+
+	(void)tc;
+	sandbox_enter(&sb);
+	ATF_REQUIRE(mount("tmpfs", sb.src, "tmpfs", 0, "mode=0755") == 0);
+	fault_step = ATTACH_MOUNT_SETATTR;
+	fault_errno = EINVAL;
+	attach_test_fault = inject;
+	snprintf(want, sizeof(want),
+		 "tmpfs at \"%s\" does not support idmapped mounts on this kernel (idmapping tmpfs needs Linux 6.3 or later)",
+		 sb.src);
+	run_and_check(&sb, NULL, EXIT_MOUNT, want);
+	attach_test_fault = NULL;
+	umount2(sb.src, MNT_DETACH);
+	sandbox_leave(&sb);
+}
 
 /*
  * SRC is resolved once.  If its path turns into a symlink to /proc between
  * the clone and the failure, the reason still names what was cloned
- * (tmpfs), not what the path names now.
+ * (the sandbox's filesystem), not what the path names now (proc).
  */
 static const struct sandbox *swap_sb;
 
 static int swap_source(enum attach_step step)
 {
-	char old[128];
+	char old[400];
 
 	if (step != ATTACH_MOUNT_SETATTR)
 		return 0;
@@ -243,7 +315,7 @@ ATF_TC_BODY(source_swapped_after_clone, tc)
 	sandbox_enter(&sb);
 	swap_sb = &sb;
 	attach_test_fault = swap_source;
-	run_and_check(&sb, NULL, EXIT_MOUNT, "tmpfs at");
+	run_and_check(&sb, NULL, EXIT_MOUNT, sb.tmpfs ? "tmpfs at" : "ext4 at");
 	attach_test_fault = NULL;
 	sandbox_leave(&sb);
 }
@@ -257,7 +329,7 @@ ATF_TC_BODY(already_idmapped_old_kernel, tc)
 {
 	struct sandbox sb;
 	struct diag d = { "" };
-	char first[128];
+	char first[400];
 
 	(void)tc;
 	sandbox_enter(&sb);
@@ -302,7 +374,7 @@ ROOT_TC(utab_record_without_statmount)
 ATF_TC_BODY(utab_record_without_statmount, tc)
 {
 	struct sandbox sb;
-	char utab[128], *a, *b;
+	char utab[400], *a, *b;
 
 	(void)tc;
 	sandbox_enter(&sb);
@@ -313,8 +385,8 @@ ATF_TC_BODY(utab_record_without_statmount, tc)
 	b = record_of(&sb, utab);
 	utab_test_no_statmount = false;
 	ATF_CHECK_STREQ(a, b);
-	ATF_CHECK_MSG(strstr(a, "SRC=tmpfs ") && strstr(a, " ROOT=/src "),
-		      "record: %s", a);
+	ATF_CHECK_MSG(strstr(a, sb.tmpfs ? "SRC=tmpfs " : "SRC=/dev/loop") &&
+		      strstr(a, " ROOT=/src "), "record: %s", a);
 	free(a);
 	free(b);
 	unsetenv("LIBMOUNT_UTAB");
@@ -327,7 +399,7 @@ ATF_TC_BODY(show_from_utab, tc)
 {
 	struct sandbox sb;
 	struct diag d = { "" };
-	char utab[128], *text = NULL;
+	char utab[400], *text = NULL;
 
 	(void)tc;
 	sandbox_enter(&sb);
@@ -360,7 +432,7 @@ ATF_TC_BODY(show_from_utab_mount8_shape, tc)
 {
 	struct sandbox sb;
 	struct diag d = { "" };
-	char utab[128], *text = NULL;
+	char utab[400], *text = NULL;
 	FILE *f;
 
 	(void)tc;
@@ -390,7 +462,7 @@ ATF_TC_BODY(show_from_utab_mount8_shape, tc)
  * the options that name them. */
 static void overlay_layers(const struct sandbox *sb, char *opts, size_t size)
 {
-	char path[160];
+	char path[400];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/l1", sb->src);
@@ -462,7 +534,7 @@ static void staged_route(int err)
 	struct sandbox sb;
 	struct diag d = { "" };
 	unsigned char before[32], after[32];
-	char opts[512], path[160];
+	char opts[1536], path[400];
 	struct stat st;
 	int fd, lines;
 
@@ -562,7 +634,7 @@ ROOT_TC(overlay_staged_into_container)
 ATF_TC_BODY(overlay_staged_into_container, tc)
 {
 	struct sandbox sb;
-	char opts[512], ns[64], path[200];
+	char opts[4096], ns[64], path[PATH_MAX];
 	struct stat st;
 	int status, lines;
 	pid_t ctr, pid;
@@ -607,7 +679,7 @@ ROOT_TC(overlay_legacy_data_layers)
 ATF_TC_BODY(overlay_legacy_data_layers, tc)
 {
 	struct sandbox sb;
-	char opts[512], more[700];
+	char opts[4096], more[8192];
 	int lines;
 
 	(void)tc;
@@ -643,7 +715,7 @@ ATF_TC_BODY(overlay_legacy_data_layers, tc)
 	if (kernel_at_least(6, 5)) {
 		struct diag d = { "" };
 
-		char path[200];
+		char path[PATH_MAX];
 		struct stat st;
 
 		ATF_CHECK_EQ_MSG(job_with("overlay", sb.dst, "overlay", more,
@@ -679,7 +751,7 @@ ROOT_TC(overlay_staged_create_fails)
 ATF_TC_BODY(overlay_staged_create_fails, tc)
 {
 	struct sandbox sb;
-	char opts[512];
+	char opts[4096];
 
 	(void)tc;
 	sandbox_enter(&sb);
@@ -703,7 +775,7 @@ static const struct sandbox *swap_sb;
 static int swap_upper(enum attach_step step)
 {
 	static const char *const names[] = { "upper", "work" };
-	char path[200], real[200], outside[120];
+	char path[PATH_MAX], real[PATH_MAX], outside[PATH_MAX - 16];
 
 	snprintf(outside, sizeof(outside), "%s/outside", swap_sb->dir);
 	if (step != ATTACH_OVERLAY_OPEN || access(outside, F_OK) == 0)
@@ -732,7 +804,7 @@ ROOT_TC(overlay_upper_swapped)
 ATF_TC_BODY(overlay_upper_swapped, tc)
 {
 	struct sandbox sb;
-	char opts[512], path[200];
+	char opts[4096], path[PATH_MAX];
 	struct stat st;
 
 	(void)tc;
@@ -783,7 +855,7 @@ ROOT_TC(overlay_create_credentials)
 ATF_TC_BODY(overlay_create_credentials, tc)
 {
 	struct sandbox sb;
-	char opts[512];
+	char opts[4096];
 	cap_t caps_before, caps_after;
 
 	(void)tc;
@@ -838,7 +910,7 @@ static int caps_fault(enum attach_step step)
 static void caps_not_restored(bool staged)
 {
 	struct sandbox sb;
-	char opts[512];
+	char opts[4096];
 	int status, lines;
 	pid_t pid;
 
@@ -897,7 +969,7 @@ ROOT_TC(overlay_foreign_log_line)
 ATF_TC_BODY(overlay_foreign_log_line, tc)
 {
 	struct sandbox sb;
-	char opts[512], lower[160];
+	char opts[4096], lower[PATH_MAX];
 	struct diag d = { "" };
 	const char *line = "overlayfs: at least 2 lowerdir are needed while upperdir nonexistent";
 	const char *at;
@@ -976,6 +1048,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fsmount_einval);
 	ATF_TP_ADD_TC(tp, newfs_setattr_einval);
 	ATF_TP_ADD_TC(tp, newfs_move_mount_eacces);
+	ATF_TP_ADD_TC(tp, tmpfs_source_setattr_einval);
+	ATF_TP_ADD_TC(tp, newfs_fake_setattr_einval);
 	ATF_TP_ADD_TC(tp, source_swapped_after_clone);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);

@@ -5,12 +5,7 @@
 # private mount and pid namespaces with a private /run (for utab), and
 # points libmount at its own fstab.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 # fstab_case NAME DESCRIPTION: a case that needs root.
 fstab_case() {
@@ -55,7 +50,7 @@ ns_path=/proc/$NSPID/ns/user
 mkdir "$W/mnt2"
 cat >"$W/fstab" <<EOF
 $W/ext4 $W/mnt idmap x-idmap.uidmap=1000:3:1,x-idmap.gidmap=1000:4:1 0 0
-$W/tmpfs $W/mnt2 idmap X-idmap.userns=$ns_path 0 0
+$W/fs $W/mnt2 idmap X-idmap.userns=$ns_path 0 0
 EOF
 export LIBMOUNT_FSTAB="$W/fstab"
 expect_exit 0 mount "$W/mnt"
@@ -143,11 +138,11 @@ match_source_body() {
 	e2e_run <<'EOS'
 e2e_setup
 cat >"$W/fstab" <<EOF
-$W/tmpfs $W/mnt idmap noauto,X-idmap.uidmap=1000:31:1,X-idmap.gidmap=1000:31:1 0 0
+$W/fs $W/mnt idmap noauto,X-idmap.uidmap=1000:31:1,X-idmap.gidmap=1000:31:1 0 0
 $W/ext4 $W/mnt idmap noauto,X-idmap.uidmap=1000:32:1,X-idmap.gidmap=1000:32:1 0 0
 EOF
 export LIBMOUNT_FSTAB="$W/fstab"
-expect_exit 0 mount -t idmap "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap "$W/fs" "$W/mnt"
 assert_owner "$W/mnt/u1000" 31 31
 umount "$W/mnt"
 expect_exit 0 mount -t idmap "$W/ext4" "$W/mnt"
@@ -167,7 +162,7 @@ expect_rejected "none in the options, and .*/fstab has an entry for this mount w
 	mount "$W/mnt"
 expect_err "X-idmap.uidmap="
 expect_rejected "none in the options, and .*/fstab has no idmap entry for this mount" \
-	mount -t idmap "$W/tmpfs" "$W/mnt"
+	mount -t idmap "$W/fs" "$W/mnt"
 expect_err "mount\\(8\\) drops every X-\\* option"
 EOS
 }
@@ -214,27 +209,34 @@ fstab_case mount_all_again "mount -a again: what is mounted stays as it is, moun
 mount_all_again_body() {
 	e2e_run <<'EOS'
 e2e_setup
-mkdir "$W/m1" "$W/m2" "$W/m3" "$W/m4" "$W/tmpfs/sub"
-mount -t tmpfs tmpfs "$W/tmpfs/sub"
+mkdir "$W/m1" "$W/m2" "$W/m3" "$W/m4" "$W/fs/sub"
+e2e_idmappable_fs "$W/fs/sub"
 cat >"$W/fstab" <<EOF
 $W/ext4 $W/m1 idmap uidmap=1000:0:1,gidmap=1000:0:1 0 0
 $W/ext4 $W/m2 idmap X-idmap.uidmap=1000:5:1,X-idmap.gidmap=1000:5:1,x-foo=1 0 0
-$W/tmpfs $W/m3 idmap recursive,uidmap=0:100:1,gidmap=0:100:1 0 0
-none $W/m4 idmap.tmpfs uidmap=0:1000:1,gidmap=0:1000:1,size=1m 0 0
+$W/fs $W/m3 idmap recursive,uidmap=0:100:1,gidmap=0:100:1 0 0
 EOF
+# A new tmpfs, where the kernel can idmap one (Linux 6.3 on).
+m4=
+nmounts=4
+if e2e_tmpfs_idmappable; then
+	m4=$W/m4
+	nmounts=5
+	echo "none $m4 idmap.tmpfs uidmap=0:1000:1,gidmap=0:1000:1,size=1m 0 0" >>"$W/fstab"
+fi
 export LIBMOUNT_FSTAB="$W/fstab"
 expect_exit 0 mount -a
 n=$(count_idmapped)
-[ "$n" = 5 ] || fail "$n idmapped mounts after mount -a, want 5"
-assert_utab_exact "$W/m1" "$W/m2" "$W/m3" "$W/m3/sub" "$W/m4"
+[ "$n" = "$nmounts" ] || fail "$n idmapped mounts after mount -a, want $nmounts"
+assert_utab_exact "$W/m1" "$W/m2" "$W/m3" "$W/m3/sub" ${m4:+"$m4"}
 # The second and third mount -a find every entry mounted: nothing stacks.
 expect_exit 0 mount -a
 expect_exit 0 mount -a -t idmap,idmap.tmpfs
 [ "$(count_idmapped)" = "$n" ] || fail "mount -a again stacked mounts: $(count_idmapped), want $n"
-assert_utab_exact "$W/m1" "$W/m2" "$W/m3" "$W/m3/sub" "$W/m4"
+assert_utab_exact "$W/m1" "$W/m2" "$W/m3" "$W/m3/sub" ${m4:+"$m4"}
 # Something else on the mount point is no reason to skip.
 umount "$W/m1"
-mount --bind "$W/tmpfs" "$W/m1"
+mount --bind "$W/fs" "$W/m1"
 expect_exit 0 mount -a
 assert_idmapped "$W/m1"
 assert_owner "$W/m1/u1000" 0 0
@@ -242,7 +244,7 @@ umount "$W/m1"
 umount "$W/m1"
 umount "$W/m2"
 umount -R "$W/m3"
-umount "$W/m4"
+[ -z "$m4" ] || umount "$m4"
 assert_utab_exact
 assert_no_helper_procs
 EOS
@@ -317,7 +319,7 @@ umount "$W/mnt"
 
 e2e_userns_start '0 40 1' '0 40 1'
 ns_path=/proc/$NSPID/ns/user
-expect_exit 0 mount -t idmap -o "userns=$ns_path" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o "userns=$ns_path" "$W/fs" "$W/mnt"
 e2e_userns_stop
 findmnt --mtab -n -o OPTIONS --mountpoint "$W/mnt" >"$OUT"
 expect_out "x-idmap\\.userns=$ns_path"

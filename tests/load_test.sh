@@ -4,12 +4,7 @@
 # Load: many mounts at once and many in a row, through the real mount(8);
 # nothing may be left behind (process, fd or mount).
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 atf_test_case parallel
 parallel_head() {

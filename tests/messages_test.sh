@@ -6,12 +6,7 @@
 # --show, whose output is escaped and whose write errors are failures.
 # Each case in private mount and pid namespaces.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 # messages_case NAME DESCRIPTION: a case that needs root.
 messages_case() {

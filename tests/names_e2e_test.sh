@@ -6,12 +6,7 @@
 # the real mount(8), fstab and the helper.  The users, groups and ranges
 # live in a private overlay of /etc (e2e_private_etc), never the host's.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 names_case() {
 	atf_test_case "$1"
@@ -29,7 +24,7 @@ e2e_add_user talice 1002 2002
 echo "tstaff:x:2050:" >>/etc/group
 printf "tbob:100000:65536\ntbob:300000:10\ntnoranges:5:5\n" >/etc/subuid
 printf "tbob:500000:65536\n" >/etc/subgid
-for d in "$W/ext4" "$W/tmpfs"; do
+for d in "$W/ext4" "$W/fs"; do
 	touch "$d/bob" "$d/high"
 	chown 1001:2001 "$d/bob"
 	chown 65536:65536 "$d/high"
@@ -58,7 +53,7 @@ expect_exit 0 "$HELPER" --show "$W/mnt"
 	fail "--show prints $(cat "$OUT")"
 umount "$W/mnt"
 # Numbers and names mix; util-linux syntax too, each side in its database.
-expect_exit 0 mount -t idmap -o 'idmap=b:tbob:0:1 u:0:1:1' "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o 'idmap=b:tbob:0:1 u:0:1:1' "$W/fs" "$W/mnt"
 assert_owner "$W/mnt/bob" 0 0
 assert_owner "$W/mnt/root" 1 65534
 umount "$W/mnt"
@@ -134,7 +129,7 @@ fstab_names_body() {
 mkdir "$W/mnt2"
 cat >"$W/fstab" <<EOF
 $W/ext4 $W/mnt idmap noauto,idmap=subid:tbob 0 0
-$W/tmpfs $W/mnt2 idmap noauto,X-idmap.uidmap=tbob:talice:1,X-idmap.gidmap=tbob:tstaff:1 0 0
+$W/fs $W/mnt2 idmap noauto,X-idmap.uidmap=tbob:talice:1,X-idmap.gidmap=tbob:tstaff:1 0 0
 EOF
 mount --bind "$W/fstab" /etc/fstab
 expect_exit 0 mount "$W/mnt"

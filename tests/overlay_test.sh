@@ -3,15 +3,11 @@
 #
 # -t idmap.overlay: an overlayfs whose layers (lowerdirs, upperdir and
 # workdir) are idmapped, through the real mount(8).  Each case runs in
-# private mount and pid namespaces with a private /run, on layers on tmpfs
-# and on the work directory's filesystem (ext4 here).
+# private mount and pid namespaces with a private /run, on layers on both
+# trees of e2e_setup: a filesystem of the case's own (tmpfs where the kernel
+# can idmap tmpfs) and the work directory's filesystem.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 overlay_case() {
 	atf_test_case "$1"
@@ -40,11 +36,11 @@ same_lines() {
 EOS
 }
 
-overlay_case layers "owners through the overlay, writes, copy-up and whiteouts land as on-disk INNER ids (tmpfs and ext4)"
+overlay_case layers "owners through the overlay, writes, copy-up and whiteouts land as on-disk INNER ids (both trees)"
 layers_body() {
 	{ layers; cat <<'EOS'; } | e2e_run
 e2e_setup
-for base in "$W/tmpfs" "$W/ext4"; do
+for base in "$W/fs" "$W/ext4"; do
 	mk_layers "$base"
 	before=$(lines)
 	expect_exit 0 mount -t idmap.overlay -o "lowerdir=$base/l1:$base/l2,upperdir=$base/rw/upper,workdir=$base/rw/work,$MAPS" overlay "$W/mnt"
@@ -85,29 +81,29 @@ overlay_case lower_only "a lower-only overlay is read-only and idmapped; a backs
 lower_only_body() {
 	{ layers; cat <<'EOS'; } | e2e_run
 e2e_setup
-mk_layers "$W/tmpfs"
-mkdir "$W/tmpfs/c:olon"
-touch "$W/tmpfs/c:olon/f"
-chown 3:3 "$W/tmpfs/c:olon/f"
+mk_layers "$W/fs"
+mkdir "$W/fs/c:olon"
+touch "$W/fs/c:olon/f"
+chown 3:3 "$W/fs/c:olon/f"
 before=$(lines)
-expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1:$W/tmpfs/c\\:olon,$MAPS" overlay "$W/mnt"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/fs/l1:$W/fs/c\\:olon,$MAPS" overlay "$W/mnt"
 assert_owner "$W/mnt/a" 100000 100000
 assert_owner "$W/mnt/f" 100003 100003
 ! touch "$W/mnt/x" 2>/dev/null || fail "a lower-only overlay took a write"
 umount "$W/mnt"
 same_lines "$before"
 # "::" starts the data-only layers, which overlayfs does not merge.
-mkdir "$W/tmpfs/data"
-touch "$W/tmpfs/data/only-data"
+mkdir "$W/fs/data"
+touch "$W/fs/data/only-data"
 # (Before 6.18, overlayfs wants metacopy=on with data-only layers.)
-expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1:$W/tmpfs/l2::$W/tmpfs/data,metacopy=on,$MAPS" overlay "$W/mnt"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/fs/l1:$W/fs/l2::$W/fs/data,metacopy=on,$MAPS" overlay "$W/mnt"
 [ -e "$W/mnt/b" ] || fail "the second lower layer is missing"
 [ ! -e "$W/mnt/only-data" ] || fail "the data-only layer was merged as a lower one"
 umount "$W/mnt"
 same_lines "$before"
 # "::" comes before each data-only layer; a lower one cannot follow them.
 expect_mount_failed 'has a lower layer after a data-only one' \
-	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1::$W/tmpfs/data:$W/tmpfs/l2,metacopy=on,$MAPS" overlay "$W/mnt"
+	"$W/mnt" mount -t idmap.overlay -o "lowerdir=$W/fs/l1::$W/fs/data:$W/fs/l2,metacopy=on,$MAPS" overlay "$W/mnt"
 same_lines "$before"
 EOS
 }
@@ -219,7 +215,7 @@ errors_body() {
 e2e_setup
 mk_layers "$W/ext4"
 mkdir "$W/other"
-mount -t tmpfs tmpfs "$W/other"
+e2e_idmappable_fs "$W/other"
 mkdir "$W/other/work"
 before=$(lines)
 # overlayfs says why in its context or in the kernel log; a kernel log
@@ -312,8 +308,8 @@ overlay_case remount "remount changes the attributes of the overlay mount, as mo
 remount_body() {
 	{ layers; cat <<'EOS'; } | e2e_run
 e2e_setup
-mk_layers "$W/tmpfs"
-expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/tmpfs/l1,upperdir=$W/tmpfs/rw/upper,workdir=$W/tmpfs/rw/work,$MAPS,nosuid,nodev" overlay "$W/mnt"
+mk_layers "$W/fs"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/fs/l1,upperdir=$W/fs/rw/upper,workdir=$W/fs/rw/work,$MAPS,nosuid,nodev" overlay "$W/mnt"
 expect_exit 0 mount -t idmap.overlay -o remount,ro "$W/mnt"
 assert_vfs "$W/mnt" ro
 assert_vfs "$W/mnt" nosuid
@@ -324,7 +320,7 @@ assert_vfs "$W/mnt" rw
 assert_not_vfs "$W/mnt" nosuid
 assert_vfs "$W/mnt" nodev
 as_user 100001 / touch "$W/mnt/after"
-assert_owner "$W/tmpfs/rw/upper/after" 1 1
+assert_owner "$W/fs/rw/upper/after" 1 1
 # The helper called directly, with SRC and DIR.
 expect_exit 0 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o remount,nosuid
 assert_vfs "$W/mnt" nosuid

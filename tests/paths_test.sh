@@ -7,12 +7,7 @@
 # these cases call the helper directly, as a caller that mount(8) did not
 # check would.  Each case in private mount and pid namespaces.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 # paths_case NAME DESCRIPTION: a case that needs root.
 paths_case() {

@@ -5,12 +5,7 @@
 # (as it is run for fstab "user" mounts) and when installed setuid, and
 # needs nothing from the environment.
 
-e2e_run() {
-	cat '@E2E_LIB@' - >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
-}
+. '@E2E_RUN@'
 
 # trust_case NAME DESCRIPTION: a case that needs root.
 trust_case() {
