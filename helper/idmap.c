@@ -241,18 +241,51 @@ static bool past_limit(const struct idmap_extent *e)
 }
 
 /*
- * The extents from @first on came from the named extent @w: check them
- * now, against each other and the ones before, so that the message can
- * name what was written and what it resolved to.
+ * Extent @j of @map as written, when that differs from its numbers:
+ * "bob:0:1" for 1001:0:1.  Empty when it was written as its numbers, or
+ * when @map->spec was too long to keep it.
  */
-static int check_named(const struct idmap_map *map, size_t first,
-		       const struct written *w, enum idmap_which side,
-		       const char *opt, struct diag *d)
+static size_t written_as(const struct idmap_map *map, size_t j,
+			 const char **tok)
+{
+	const struct idmap_extent *e = &map->ext[j];
+	const char *p = map->spec;
+	char num[40];
+	size_t len;
+	int n;
+
+	for (uint16_t k = 0; k < map->from[j]; k++) {
+		p = strchr(p, ',');
+		if (!p)
+			return 0;
+		p++;
+	}
+	len = strcspn(p, ",");
+	if (len == 0)
+		return 0;
+	n = snprintf(num, sizeof(num), "%" PRIu32 ":%" PRIu32 ":%" PRIu32,
+		     e->inner, e->outer, e->count);
+	if (n > 0 && (size_t)n == len && memcmp(num, p, len) == 0)
+		return 0;
+	*tok = p;
+	return len;
+}
+
+/*
+ * The extents from @first on came from @w, in a map where a name stands:
+ * check them now, against each other and the ones before, so that the
+ * message can name both extents as written and what they resolved to
+ * (idmap_validate() later knows only the numbers).
+ */
+static int check_resolved(const struct idmap_map *map, size_t first,
+			  const struct written *w, bool named,
+			  enum idmap_which side, const char *opt,
+			  struct diag *d)
 {
 	for (size_t i = first; i < map->n; i++) {
 		const struct idmap_extent *a = &map->ext[i];
 
-		if (past_limit(a))
+		if (named && past_limit(a))
 			return diag_fail(d, ERANGE,
 				"%s: extent \"%.*s\" resolves to %" PRIu32 ":%" PRIu32 ":%" PRIu32 ", which runs past id 4294967294",
 				opt, (int)w->len, w->tok, a->inner, a->outer,
@@ -260,14 +293,24 @@ static int check_named(const struct idmap_map *map, size_t first,
 		for (size_t j = 0; j < i; j++) {
 			const struct idmap_extent *b = &map->ext[j];
 			const char *sideword = overlap_side(a, b);
+			const char *btok = "";
+			size_t blen;
+			char res[64] = "";
 
 			if (!sideword)
 				continue;
+			blen = written_as(map, j, &btok);
+			if (named)
+				snprintf(res, sizeof(res),
+					 " resolves to %" PRIu32 ":%" PRIu32 ":%" PRIu32,
+					 a->inner, a->outer, a->count);
 			return diag_fail(d, EINVAL,
-				"%s: extent \"%.*s\" resolves to %" PRIu32 ":%" PRIu32 ":%" PRIu32 " in the %s map, which overlaps %" PRIu32 ":%" PRIu32 ":%" PRIu32 " on the %s side; each id may be mapped only once",
-				opt, (int)w->len, w->tok, a->inner, a->outer,
-				a->count, side_word(side, false), b->inner,
-				b->outer, b->count, sideword);
+				"%s: extent \"%.*s\"%s in the %s map%s overlaps %" PRIu32 ":%" PRIu32 ":%" PRIu32 "%s%.*s%s on the %s side; each id may be mapped only once",
+				opt, (int)w->len, w->tok, res,
+				side_word(side, false), named ? ", which" : "",
+				b->inner, b->outer,
+				b->count, blen ? " (extent \"" : "", (int)blen,
+				btok, blen ? "\")" : "", sideword);
 		}
 	}
 	return 0;
@@ -343,6 +386,8 @@ static void add_spec(struct idmap_map *map, const struct written *w,
 	size_t off = strlen(map->spec);
 
 	map->named |= named;
+	if (map->nwritten < UINT16_MAX)
+		map->nwritten++;
 	if (map->spec_truncated)
 		return;
 	if (off + 1 + w->len >= sizeof(map->spec)) {
@@ -368,22 +413,25 @@ static int add_extent(const struct written *w, enum idmap_which side,
 	add_spec(map, w, named);
 	if (w->subid) {
 		r = resolve_subid(w, side, res, opt, map, d);
-		return r < 0 ? r : check_named(map, first, w, side, opt, d);
+	} else {
+		r = resolve_field(&w->f[0], w, side, res, opt, &e.inner, d);
+		if (r == 0)
+			r = resolve_field(&w->f[1], w, side, res, opt,
+					  &e.outer, d);
+		if (r < 0)
+			return r;
+		e.count = w->f[2].v;
+		if (!named && past_limit(&e))
+			return diag_fail(d, ERANGE,
+				"%s: extent \"%.*s\" runs past id 4294967294: INNER+COUNT and OUTER+COUNT must not exceed 4294967295 (the kernel reserves (uid_t)-1)",
+				opt, (int)w->len, w->tok);
+		r = append(map, &e, opt, side_word(side, false), d);
 	}
-	r = resolve_field(&w->f[0], w, side, res, opt, &e.inner, d);
-	if (r == 0)
-		r = resolve_field(&w->f[1], w, side, res, opt, &e.outer, d);
 	if (r < 0)
 		return r;
-	e.count = w->f[2].v;
-	if (!named && past_limit(&e))
-		return diag_fail(d, ERANGE,
-			"%s: extent \"%.*s\" runs past id 4294967294: INNER+COUNT and OUTER+COUNT must not exceed 4294967295 (the kernel reserves (uid_t)-1)",
-			opt, (int)w->len, w->tok);
-	r = append(map, &e, opt, side_word(side, false), d);
-	if (r == 0 && named)
-		r = check_named(map, first, w, side, opt, d);
-	return r;
+	for (size_t i = first; i < map->n; i++)
+		map->from[i] = (uint16_t)(map->nwritten - 1);
+	return map->named ? check_resolved(map, first, w, named, side, opt, d) : 0;
 }
 
 /*

@@ -47,6 +47,11 @@ struct idmap_map {
 	char spec[IDMAP_SPEC_MAX];
 	bool named;
 	bool spec_truncated;
+	/* While parsing: how many extents were written for this map, and
+	 * for each extent of @ext, which of them it came from (its place in
+	 * @spec), so that an overlap names both extents as written. */
+	uint16_t nwritten;
+	uint16_t from[IDMAP_MAX_EXTENTS];
 	/* The side was not given and maps every id to itself. */
 	bool identity;
 };

@@ -306,6 +306,28 @@ ATF_TC_BODY(rules_name_the_name, tc)
 	m = parse("0:bob:1,subid:odd", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
 	CHECK_MSG_HAS(&m->d, "\"subid:odd\" resolves to 0:1001:5");
 	free(m);
+	/* A later extent, named or not, that overlaps a named one: both
+	 * are named as written, with what they resolved to. */
+	m = parse("bob:0:1,1001:5:1", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "uidmap: extent \"1001:5:1\" in the uid map overlaps 1001:0:1 (extent \"bob:0:1\") on the INNER (on-disk) side");
+	free(m);
+	m = parse("bob:0:1,1001:bob:1", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "extent \"1001:bob:1\" resolves to 1001:1001:1 in the uid map, which overlaps 1001:0:1 (extent \"bob:0:1\") on the INNER (on-disk) side");
+	free(m);
+	m = parse("0:staff:1 5:50:1", IDMAP_SYNTAX_LIST, IDMAP_GID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "gidmap: extent \"5:50:1\" in the gid map overlaps 0:50:1 (extent \"0:staff:1\") on the OUTER (seen) side");
+	free(m);
+	m = parse("subid:odd,3:7:1", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "extent \"3:7:1\" in the uid map overlaps 0:1001:5 (extent \"subid:odd\") on the INNER (on-disk) side");
+	free(m);
+	/* util-linux syntax: the prefix is not part of the extent. */
+	m = parse("b:bob:0:1 u:1001:5:1", IDMAP_SYNTAX_UL, IDMAP_BOTH, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "idmap: extent \"1001:5:1\" in the uid map overlaps 1001:0:1 (extent \"bob:0:1\")");
+	free(m);
+	/* Numbers that overlap after a name: plain numbers, as written. */
+	m = parse("bob:0:1,5:6:1,5:7:1", IDMAP_SYNTAX_LIST, IDMAP_UID, -EINVAL);
+	CHECK_MSG_HAS(&m->d, "extent \"5:7:1\" in the uid map overlaps 5:6:1 on the INNER (on-disk) side");
+	free(m);
 	/* A name whose id leaves no room for COUNT. */
 	m = parse("top:0:2", IDMAP_SYNTAX_LIST, IDMAP_UID, -ERANGE);
 	CHECK_MSG_HAS(&m->d, "\"top:0:2\" resolves to 4294967294:0:2");

@@ -1,0 +1,85 @@
+#! @ATF_SH@
+# SPDX-License-Identifier: Apache-2.0
+#
+# The CI machinery: on an older kernel (tools/kernel-vm), tools/check
+# --kernel keeps a skip only when its reason names a newer Linux than the
+# running one; any other skip counts as a failure.
+
+check='@SRCDIR@/tools/check'
+
+# fake_suite: a test program whose cases pass or skip with the reasons
+# below, run by kyua into results.db.
+fake_suite() {
+	cat >fake_test <<EOF
+#! @ATF_SH@
+atf_test_case ok
+ok_body() { :; }
+atf_test_case tmpfs
+tmpfs_body() { atf_skip "needs Linux 6.3 to idmap tmpfs"; }
+atf_test_case reidmap
+reidmap_body() { atf_skip "open_tree_attr(): Linux 5.2 has none; needs Linux 6.15"; }
+atf_test_case same
+same_body() { atf_skip "needs Linux 6.1"; }
+atf_test_case plain
+plain_body() { atf_skip "no cgroup2 hierarchy is mounted"; }
+atf_init_test_cases() {
+	for tc in ok tmpfs reidmap same plain; do atf_add_test_case \$tc; done
+}
+EOF
+	chmod +x fake_test
+	printf 'syntax(2)\ntest_suite("fake")\natf_test_program{name="fake_test"}\n' >Kyuafile
+	kyua test --results-file="$PWD/results.db" >kyua.out 2>&1 || true
+	[ -f results.db ] || atf_fail "kyua did not run the fake suite: $(cat kyua.out)"
+}
+
+# judge KERNEL WANT: tools/check --judge-skips says WANT for KERNEL.
+judge() {
+	"$check" --judge-skips "$PWD/results.db" "$1" >out 2>err ||
+		atf_fail "tools/check --judge-skips failed: $(cat err)"
+	[ "$(tail -n 1 out)" = "$2" ] ||
+		atf_fail "on Linux $1: \"$(tail -n 1 out)\", want \"$2\"; $(cat err)"
+}
+
+atf_test_case skips_on_6_1
+skips_on_6_1_head() {
+	atf_set descr "on Linux 6.1, skips for 6.3 and 6.15 stay; one for 6.1 itself or naming no version is a failure"
+	atf_set require.progs kyua
+}
+skips_on_6_1_body() {
+	fake_suite
+	judge 6.1.0-50-cloud-amd64 "1 passed, 2 failed, 2 skipped"
+	grep -q 'allowed skip on Linux 6.1.0-50-cloud-amd64: fake_test:tmpfs: needs Linux 6.3 to idmap tmpfs' err ||
+		atf_fail "the allowed skip is not listed: $(cat err)"
+	grep -q 'counted as failed: fake_test:plain: no cgroup2 hierarchy is mounted' err ||
+		atf_fail "the failed skip is not listed: $(cat err)"
+	grep -q 'counted as failed: fake_test:same: needs Linux 6.1' err ||
+		atf_fail "a skip for the running version is not a failure: $(cat err)"
+}
+
+atf_test_case skips_on_6_12
+skips_on_6_12_head() {
+	atf_set descr "on Linux 6.12, only the skip for 6.15 stays"
+	atf_set require.progs kyua
+}
+skips_on_6_12_body() {
+	fake_suite
+	judge 6.12.48+deb13-cloud-amd64 "1 passed, 3 failed, 1 skipped"
+	grep -q 'allowed skip on Linux 6.12.48+deb13-cloud-amd64: fake_test:reidmap' err ||
+		atf_fail "the 6.15 skip is not allowed: $(cat err)"
+}
+
+atf_test_case skips_on_6_18
+skips_on_6_18_head() {
+	atf_set descr "on a kernel with every feature, every skip is a failure"
+	atf_set require.progs kyua
+}
+skips_on_6_18_body() {
+	fake_suite
+	judge 6.18.44 "1 passed, 4 failed, 0 skipped"
+}
+
+atf_init_test_cases() {
+	atf_add_test_case skips_on_6_1
+	atf_add_test_case skips_on_6_12
+	atf_add_test_case skips_on_6_18
+}
