@@ -207,10 +207,11 @@ static int show(const struct config *cfg)
 {
 	struct diag d = { "" };
 	_cleanup_free_ char *text = NULL;
+	enum facts_origin from;
 	int r;
 
-	r = cfg->run.source ? show_mount(cfg->run.source, &text, &d) :
-			      show_all(&text, &d);
+	r = cfg->run.source ? show_mount(cfg->run.source, -1, &text, &from, &d) :
+			      show_all(-1, &text, &d);
 	if (r < 0) {
 		say(stderr, "mount.idmap: %s", d.msg);
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_MOUNT;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "diag.h"
+#include "facts.h"
 #include "options.h"
 
 /* The mount at DIR, as remount_open() found it. */
@@ -21,14 +22,13 @@ struct remount_target {
 	const char *path;	/* DIR, for messages */
 	dev_t dev;		/* of the mount's root directory ... */
 	ino_t ino;		/* ... and its inode */
-	char *source;		/* as mountinfo shows it */
-	char *fs_options;	/* the superblock's options, from mountinfo */
-	/* An overlay of idmapped layers (-t idmap.overlay): mountinfo shows
-	 * its layers as the detached clones they were, not as given. */
-	bool overlay;
+	/* That very mount, by its id: its source and superblock options as
+	 * mountinfo shows them, whether it is idmapped or an overlay of
+	 * idmapped layers (-t idmap.overlay), and its own utab record. */
+	struct mount_facts facts;
 };
 
-#define REMOUNT_TARGET_INIT { .fd = -1, .self = -1 }
+#define REMOUNT_TARGET_INIT { .fd = -1, .self = -1, .facts = MOUNT_FACTS_INIT }
 
 void remount_target_free(struct remount_target *t);
 
