@@ -103,16 +103,17 @@ static int remount_job(const struct run_config *cfg,
  * directory), and setns() would move ours to the other namespace's root, so
  * a relative path would silently name something else.  Refuse it.
  */
-static int check_absolute(const struct run_config *cfg, struct diag *d)
+static int check_absolute(const char *mntns, const char *source,
+			  const char *target, struct diag *d)
 {
 	const char *rel = NULL;
 
-	if (!cfg->mntns)
+	if (!mntns)
 		return 0;
-	if (cfg->target[0] != '/')
-		rel = cfg->target;
-	else if (!cfg->fstype && cfg->source[0] != '/')
-		rel = cfg->source;
+	if (target && target[0] != '/')
+		rel = target;
+	else if (source && source[0] != '/')
+		rel = source;
 	if (!rel)
 		return 0;
 	return diag_fail(d, EINVAL,
@@ -120,10 +121,31 @@ static int check_absolute(const struct run_config *cfg, struct diag *d)
 		rel);
 }
 
+int run_enter_for_show(const char *mntns, const char *dir, int *self,
+		       struct diag *d)
+{
+	_cleanup_close_ int fd = -1;
+	int r = check_absolute(mntns, NULL, dir, d);
+
+	if (r < 0)
+		return exit_code(STAGE_OPTIONS, r);
+	if (!mntns)
+		return 0;
+	fd = mntns_open(mntns, d);
+	if (fd < 0)
+		return exit_code(STAGE_MOUNT, fd);
+	/* Our own mountinfo, as the namespace shows it once we are in:
+	 * its /proc may be a container's, which has no "self" of ours. */
+	*self = self_open();
+	r = mntns_enter(fd, mntns, d);
+	return exit_code(STAGE_MOUNT, r);
+}
+
 static int prepare(const struct run_config *cfg, struct idmap_request *req,
 		   struct diag *d)
 {
-	int r = check_absolute(cfg, d);
+	int r = check_absolute(cfg->mntns, cfg->fstype ? NULL : cfg->source,
+			       cfg->target, d);
 
 	if (r < 0)
 		return r;

@@ -57,4 +57,10 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 int run_mount(const struct run_config *cfg, const struct run_state *st,
 	      struct diag *d);
 
+/* --show -N: DIR (or NULL) must be absolute; enter the mount namespace
+ * @mntns (if any), with *@self our /proc/self opened before.  An exit
+ * code. */
+int run_enter_for_show(const char *mntns, const char *dir, int *self,
+		       struct diag *d);
+
 #endif
