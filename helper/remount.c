@@ -81,31 +81,59 @@ int remount_check_source(const struct remount_target *t, const char *source,
 		source, t->facts.source ? t->facts.source : "none");
 }
 
-/* Has the superblock option @p, with the same value? */
-static bool fs_has(const struct remount_target *t, const struct fs_param *p)
+/* Is option @key of @optstr there, with the value @value (NULL: none)?
+ * A quoted value is compared without its quotes. */
+static bool opt_is(const char *optstr, const char *key, const char *value)
 {
 	char *val;
 	size_t len;
 
-	/* The layers of an idmapped overlay show as "/", "/upper"...:
-	 * nothing to compare the fstab's paths with. */
-	if (t->facts.overlay && overlay_is_layer(p->key))
-		return true;
-	if (mnt_optstr_get_option(t->facts.fs_options, p->key, &val, &len) != 0)
+	if (!optstr || mnt_optstr_get_option(optstr, key, &val, &len) != 0)
 		return false;
-	if (!p->value)
+	if (!value)
 		return len == 0;
-	return strlen(p->value) == len && memcmp(val, p->value, len) == 0;
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val++;
+		len -= 2;
+	}
+	return strlen(value) == len && memcmp(val, value, len) == 0;
+}
+
+/* Has the superblock option @p, with the same value, as mountinfo shows
+ * it (what mount(8) passes back)? */
+static bool fs_has(const struct remount_target *t, const struct fs_param *p)
+{
+	return opt_is(t->facts.fs_options, p->key, p->value);
+}
+
+/* A layer option of an idmapped overlay names the overlay's own layer:
+ * as mountinfo shows the detached clones ("lowerdir+=/", "upperdir=/upper"),
+ * or as given when it was mounted, which its record keeps
+ * (x-idmap.lowerdir=...: an fstab entry or a unit passes that again). */
+static bool layer_is_own(const struct remount_target *t,
+			 const struct fs_param *p)
+{
+	char key[64];
+
+	if (fs_has(t, p))
+		return true;
+	snprintf(key, sizeof(key), "x-idmap.%s", p->key);
+	return p->value && opt_is(t->facts.record, key, p->value);
 }
 
 int remount_check_params(const struct remount_target *t,
 			 const struct idmap_request *req, struct diag *d)
 {
-	for (size_t i = 0; i < req->nparams; i++)
-		if (!fs_has(t, &req->params[i]))
-			return diag_fail(d, EINVAL,
-				"remount: option \"%s\" would change the filesystem (mounted with \"%s\"), which a remount by mount.idmap cannot do; unmount and mount again",
-				req->params[i].key, t->facts.fs_options);
+	for (size_t i = 0; i < req->nparams; i++) {
+		const struct fs_param *p = &req->params[i];
+
+		if (t->facts.overlay && overlay_is_layer(p->key) ?
+		    layer_is_own(t, p) : fs_has(t, p))
+			continue;
+		return diag_fail(d, EINVAL,
+			"remount: option \"%s\" would change the filesystem (mounted with \"%s\"), which a remount by mount.idmap cannot do; unmount and mount again",
+			p->key, t->facts.fs_options);
+	}
 	return 0;
 }
 
@@ -137,6 +165,23 @@ int remount_check_mapping(const struct remount_target *t,
 	return r;
 }
 
+/* Every layer option given is spelt as mountinfo shows it, and there is
+ * one at least. */
+static bool layers_as_mountinfo(const struct remount_target *t,
+				const struct idmap_request *req)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < req->nparams; i++) {
+		if (!overlay_is_layer(req->params[i].key))
+			continue;
+		if (!fs_has(t, &req->params[i]))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 int remount_apply(const struct remount_target *t,
 		  const struct idmap_request *req, struct diag *d)
 {
@@ -148,9 +193,10 @@ int remount_apply(const struct remount_target *t,
 	bool whole_set = req->whole_set;
 
 	/* An idmapped overlay is not "idmapped" in mountinfo: mount(8)
-	 * passed its options back merged when they name its layers. */
-	for (size_t i = 0; t->facts.overlay && i < req->nparams; i++)
-		whole_set |= overlay_is_layer(req->params[i].key);
+	 * passed its options back merged when they name its layers as
+	 * mountinfo shows them.  Layers as given (an fstab entry, a unit)
+	 * are the entry's options: attributes not named stay. */
+	whole_set |= t->facts.overlay && layers_as_mountinfo(t, req);
 
 	/* mount(8) passed the mount's own flags back with the new ones: one
 	 * it left out goes, as with mount -o remount,bind (given suid, it

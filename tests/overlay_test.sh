@@ -265,6 +265,43 @@ expect_err 'option "redirect_dir" would change the filesystem'
 EOS
 }
 
+overlay_case remount_layers "remount with layer options: other layers are refused (exit 1) and change nothing; the own ones are accepted, and unnamed attributes stay"
+remount_layers_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+L="lowerdir=$W/ext4/l1:$W/ext4/l2,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
+expect_exit 0 mount -t idmap.overlay -o "$L,$MAPS,nosuid,nodev,noexec" overlay "$W/mnt"
+flags() {
+	assert_vfs "$W/mnt" "$1"
+	for f in nosuid nodev noexec; do
+		assert_vfs "$W/mnt" "$f"
+	done
+}
+# Layers that are not the overlay's: refused, named, nothing changes.
+expect_exit 1 mount -t idmap.overlay -o "remount,ro,lowerdir=/nonexistent:/etc" overlay "$W/mnt"
+expect_one_line_err
+expect_err "^mount\\.idmap: $W/mnt: remount: option \"lowerdir\" would change the filesystem"
+flags rw
+expect_exit 1 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o remount,upperdir=/root
+expect_one_line_err
+expect_err 'remount: option "upperdir" would change the filesystem'
+flags rw
+expect_exit 1 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o "remount,ro,$L,workdir=$W/ext4/rw"
+expect_err 'remount: option "workdir" would change the filesystem'
+flags rw
+# Its own layers, as given when mounting: accepted, and what is not
+# named stays.
+expect_exit 0 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o "remount,ro,$L"
+flags ro
+# As an fstab entry passes them (mount -o remount DIR).
+printf 'overlay %s idmap.overlay %s,X-idmap.uidmap=0:100000:65536,X-idmap.gidmap=0:100000:65536 0 0\n' "$W/mnt" "$L" >"$W/fstab"
+expect_exit 0 env LIBMOUNT_FSTAB="$W/fstab" mount -o remount,rw "$W/mnt"
+flags rw
+assert_owner "$W/mnt/b" 100005 100005
+EOS
+}
+
 overlay_case stacked "a plain overlay mounted over an idmap.overlay is not taken for it: --show, remount, umount"
 stacked_body() {
 	{ layers; cat <<'EOS'; } | e2e_run
@@ -323,7 +360,7 @@ EOS
 
 atf_init_test_cases() {
 	for c in layers lower_only userns options errors fstab_utab remount \
-		stacked fake; do
+		remount_layers stacked fake; do
 		atf_add_test_case "$c"
 	done
 }
