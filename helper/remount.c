@@ -138,7 +138,8 @@ int remount_check_params(const struct remount_target *t,
 }
 
 int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req, struct diag *d)
+			  const struct idmap_request *req,
+			  enum remount_compared *how, struct diag *d)
 {
 	struct idmap_request have;
 	enum facts_origin from;
@@ -150,9 +151,14 @@ int remount_check_mapping(const struct remount_target *t,
 	options_init(&have);
 	have.resolver = req->resolver;
 	/* Unknown (before Linux 6.15, without a utab record) passes. */
-	if (facts_mapping(&t->facts, t->path, &have, &from, &ignored) == 0 &&
-	    !have.userns &&
-	    !(idmap_same(&req->uid, &have.uid) &&
+	if (facts_mapping(&t->facts, t->path, &have, &from, &ignored) != 0 ||
+	    have.userns) {
+		options_free(&have);
+		return 0;
+	}
+	*how = from == FACTS_FROM_KERNEL ? REMOUNT_WITH_KERNEL :
+					   REMOUNT_WITH_RECORD;
+	if (!(idmap_same(&req->uid, &have.uid) &&
 	      idmap_same(&req->gid, &have.gid))) {
 		_cleanup_free_ char *had = options_format(&have, "");
 

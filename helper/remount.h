@@ -47,12 +47,20 @@ int remount_check_source(const struct remount_target *t, const char *source,
 int remount_check_params(const struct remount_target *t,
 			 const struct idmap_request *req, struct diag *d);
 
+/* How a mapping given with remount was compared, for -v. */
+enum remount_compared {
+	REMOUNT_NOT_COMPARED,		/* none given, userns=, or unknown */
+	REMOUNT_WITH_KERNEL,		/* with the kernel's maps */
+	REMOUNT_WITH_RECORD,		/* with the mount's utab record */
+};
+
 /* A mapping given with remount is the one the mount has, compared extent
  * by extent as the kernel holds it (order and split do not matter).  A
  * user namespace path, or a mount whose maps cannot be read (before Linux
  * 6.15, without a utab record), passes. */
 int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req, struct diag *d);
+			  const struct idmap_request *req,
+			  enum remount_compared *how, struct diag *d);
 
 /* The attributes of @req on the mount, and on every mount below it when
  * @req asks for recursive; the idmap stays. */

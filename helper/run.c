@@ -72,7 +72,8 @@ static bool nofail(const struct run_config *cfg)
  */
 static int remount_job(const struct run_config *cfg,
 		       const struct idmap_request *req, int self,
-		       enum stage *stage, struct diag *d)
+		       enum remount_compared *how, enum stage *stage,
+		       struct diag *d)
 {
 	_cleanup_(remount_target_free) struct remount_target t =
 		REMOUNT_TARGET_INIT;
@@ -92,7 +93,7 @@ static int remount_job(const struct run_config *cfg,
 	if (r < 0)
 		return r;
 	*stage = STAGE_MOUNT;
-	r = remount_check_mapping(&t, req, d);
+	r = remount_check_mapping(&t, req, how, d);
 	if (r == 0 && !cfg->fake)
 		r = remount_apply(&t, req, d);
 	return r;
@@ -182,6 +183,7 @@ void run_state_init(struct run_state *st)
 	options_init(&st->req);
 	st->caller = (struct caller){ 0 };
 	st->record = (struct utab_plan){ 0 };
+	st->compared = REMOUNT_NOT_COMPARED;
 }
 
 void run_state_free(struct run_state *st)
@@ -205,9 +207,8 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 	return exit_code(STAGE_OPTIONS, r);
 }
 
-static int mount_job(const struct run_config *cfg,
-		     const struct run_state *st, enum stage *stage,
-		     struct diag *d)
+static int mount_job(const struct run_config *cfg, struct run_state *st,
+		     enum stage *stage, struct diag *d)
 {
 	const struct idmap_request *req = &st->req;
 	/* Reaped last, after the mount and its record, on every path. */
@@ -245,7 +246,7 @@ static int mount_job(const struct run_config *cfg,
 	}
 
 	if (req->remount)
-		return remount_job(cfg, req, self, stage, d);
+		return remount_job(cfg, req, self, &st->compared, stage, d);
 	/* What mount -a would skip, were it able to tell. */
 	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target,
 							   self))
@@ -273,7 +274,7 @@ static int mount_job(const struct run_config *cfg,
 	return utab_record(cfg, req, &st->record, self, d);
 }
 
-int run_mount(const struct run_config *cfg, const struct run_state *st,
+int run_mount(const struct run_config *cfg, struct run_state *st,
 	      struct diag *d)
 {
 	enum stage stage;
