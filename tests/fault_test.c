@@ -426,6 +426,61 @@ ATF_TC_BODY(show_from_utab_mount8_shape, tc)
 	sandbox_leave(&sb);
 }
 
+/*
+ * remount compares a mapping given with the mount's: where statmount()
+ * cannot tell the maps (ENOSYS on Linux 6.1, no maps before 6.15), with
+ * the mount's utab record, and with nothing when there is none.
+ */
+static void remount_maps_as(int statmount_fault)
+{
+	struct sandbox sb;
+	struct diag d = { "" };
+	char utab[128];
+
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	ATF_REQUIRE_EQ_MSG(job(sb.src, sb.dst, NULL, false, &d), 0, "%s", d.msg);
+
+	facts_test_statmount = statmount_fault;
+	ATF_CHECK_EQ_MSG(job_with(sb.src, sb.dst, NULL,
+				  "remount,ro,uidmap=0:100000:65536,gidmap=0:100000:65536",
+				  true, &d), 0, "%s", d.msg);
+	d.msg[0] = '\0';
+	ATF_CHECK_EQ(job_with(sb.src, sb.dst, NULL,
+			      "remount,ro,uidmap=0:7:1,gidmap=0:7:1", true, &d),
+		     EXIT_MOUNT);
+	ATF_CHECK_MSG(strstr(d.msg, "remount: mounted with uidmap=0:100000:65536,gidmap=0:100000:65536;"),
+		      "%s", d.msg);
+	/* Without the record, nothing tells the mapping: not compared. */
+	ATF_REQUIRE(unlink(utab) == 0);
+	ATF_CHECK_EQ_MSG(job_with(sb.src, sb.dst, NULL,
+				  "remount,ro,uidmap=0:7:1,gidmap=0:7:1", true,
+				  &d), 0, "%s", d.msg);
+	/* The control: this kernel tells the maps itself. */
+	facts_test_statmount = 0;
+	ATF_CHECK_EQ(job_with(sb.src, sb.dst, NULL,
+			      "remount,ro,uidmap=0:7:1,gidmap=0:7:1", true, &d),
+		     EXIT_MOUNT);
+	unsetenv("LIBMOUNT_UTAB");
+	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
+ROOT_TC(remount_maps_enosys)
+ATF_TC_BODY(remount_maps_enosys, tc)
+{
+	(void)tc;
+	remount_maps_as(ENOSYS);
+}
+
+ROOT_TC(remount_maps_no_maps)
+ATF_TC_BODY(remount_maps_no_maps, tc)
+{
+	(void)tc;
+	remount_maps_as(FACTS_TEST_NO_MAPS);
+}
+
 /* Layers l1 (a file of on-disk uid 0), upper and work in the sandbox, and
  * the options that name them. */
 static void overlay_layers(const struct sandbox *sb, char *opts, size_t size)
@@ -605,6 +660,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
 	ATF_TP_ADD_TC(tp, show_from_utab_enosys);
+	ATF_TP_ADD_TC(tp, remount_maps_enosys);
+	ATF_TP_ADD_TC(tp, remount_maps_no_maps);
 	ATF_TP_ADD_TC(tp, utab_record_without_statmount);
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, overlay_layers_by_path);
