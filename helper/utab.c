@@ -118,6 +118,38 @@ void utab_plan_free(struct utab_plan *p)
 	*p = (struct utab_plan){ 0 };
 }
 
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+int utab_test_fail_write;
+#endif
+
+/* The targets of the records that this run wrote, so that a failure
+ * part-way through a tree can take them back. */
+struct written {
+	char **targets;
+	size_t n;
+};
+
+static void written_free(struct written *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->targets[i]);
+	free(w->targets);
+}
+
+static int written_add(struct written *w, const char *target)
+{
+	char **grown = reallocarray(w->targets, w->n + 1, sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	w->targets = grown;
+	grown[w->n] = strdup(target);
+	if (!grown[w->n])
+		return -ENOMEM;
+	w->n++;
+	return 0;
+}
+
 /*
  * Write one record.  libmount fills in the entry from @source, @target and
  * the options; the root (and the bind source) are then set to what they
@@ -125,7 +157,8 @@ void utab_plan_free(struct utab_plan *p)
  */
 static int write_record(const char *source, const char *target,
 			const char *root, const char *bindsrc,
-			const char *optstr, uint64_t id, struct diag *d)
+			const char *optstr, uint64_t id, struct written *w,
+			struct diag *d)
 {
 	_cleanup_(mnt_free_updatep) struct libmnt_update *upd = mnt_new_update();
 	_cleanup_(mnt_unref_fsp) struct libmnt_fs *fs = mnt_new_fs();
@@ -148,8 +181,14 @@ static int write_record(const char *source, const char *target,
 		if (r == 0)
 			r = mnt_fs_set_bindsrc(rec, bindsrc);
 	}
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+	if (r == 0 && utab_test_fail_write && --utab_test_fail_write == 0)
+		r = -EIO;
+#endif
 	if (r == 0)
 		r = mnt_update_table(upd, NULL);
+	if (r == 0)
+		r = written_add(w, target);
 	if (r < 0)
 		return diag_fail(d, -r,
 			"mounted on \"%s\", but cannot record its mapping in %s: %s",
@@ -158,14 +197,38 @@ static int write_record(const char *source, const char *target,
 }
 
 /*
+ * Take back the records of @w, last first: a tree is recorded whole or
+ * not at all.  Each removal takes the last record for its target, which
+ * is ours unless another writer added one for the same target since.
+ * Returns how many could not be removed.
+ */
+static size_t unwrite(struct written *w)
+{
+	size_t left = 0;
+
+	while (w->n > 0) {
+		_cleanup_(mnt_free_updatep) struct libmnt_update *upd =
+			mnt_new_update();
+		char *target = w->targets[--w->n];
+
+		if (!upd || mnt_update_set_fs(upd, 0, target, NULL) < 0 ||
+		    mnt_update_table(upd, NULL) < 0)
+			left++;
+		free(target);
+	}
+	return left;
+}
+
+/*
  * "recursive": a record for every idmapped mount of the tree below
  * @parent too.  umount -R unmounts them first, and util-linux (2.38 to
  * 2.41 at least) stops updating utab for the rest of the command once it
  * has unmounted a mount without a record, so the record of the top would
- * stay behind.
+ * stay behind.  libmount adds one record per update (a lock, a read and a
+ * rewrite of utab each): it has no call that adds several at once.
  */
 static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
-			const char *optstr, struct diag *d)
+			const char *optstr, struct written *w, struct diag *d)
 {
 	_cleanup_(mnt_free_iterp) struct libmnt_iter *itr =
 		mnt_new_iter(MNT_ITER_FORWARD);
@@ -180,9 +243,9 @@ static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
 		r = write_record(mnt_fs_get_source(child),
 				 mnt_fs_get_target(child),
 				 mnt_fs_get_root(child), NULL, optstr,
-				 facts_entry_record_id(child), d);
+				 facts_entry_record_id(child), w, d);
 		if (r == 0)
-			r = record_below(mi, child, optstr, d);
+			r = record_below(mi, child, optstr, w, d);
 		if (r < 0)
 			return r;
 	}
@@ -405,6 +468,7 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
 	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
+	_cleanup_(written_free) struct written w = { NULL, 0 };
 	_cleanup_close_ int fd = -1;
 	struct libmnt_fs *top;
 	uint64_t id;
@@ -440,12 +504,21 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 */
 	if (plan->mount8)
 		r = write_record(cfg->source, cfg->target, mnt_fs_get_root(top),
-				 NULL, all, id, d);
+				 NULL, all, id, &w, d);
 	else
 		r = write_record(mnt_fs_get_source(top), target,
 				 mnt_fs_get_root(top),
-				 cfg->fstype ? NULL : source, all, id, d);
+				 cfg->fstype ? NULL : source, all, id, &w, d);
 	if (r == 0 && req->recursive)
-		r = record_below(mi, top, ours, d);
+		r = record_below(mi, top, ours, &w, d);
+	if (r < 0 && w.n > 0) {
+		size_t written = w.n, left = unwrite(&w);
+		size_t len = strlen(d->msg);
+
+		snprintf(d->msg + len, sizeof(d->msg) - len,
+			 left ? "; %zu of the records already written for this tree (%zu) could not be removed again" :
+				"; the records already written for this tree (%zu) were removed again",
+			 left ? left : written, written);
+	}
 	return r;
 }

@@ -37,8 +37,10 @@ int utab_plan(const struct run_config *cfg, const struct caller *c,
 void utab_plan_free(struct utab_plan *plan);
 
 /* Record the mount that @cfg asked for and @req describes, and with
- * "recursive" each idmapped mount below it.  Through libmount, so the file
- * is locked and replaced whole: it is never left half-written.  @self: our
+ * "recursive" each idmapped mount below it, one libmount update each (the
+ * file is locked and replaced whole: never left half-written).  A tree is
+ * recorded whole or not at all: when a record fails, those already
+ * written are removed again, and the message says so.  @self: our
  * /proc/self (self.h). */
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 		const struct utab_plan *plan, int self, struct diag *d);
@@ -73,6 +75,8 @@ const char *utab_records_find(const struct utab_records *recs,
 /* Act as a kernel without statmount(): the record's source and root come
  * from our mountinfo.  Test builds only. */
 extern bool utab_test_no_statmount;
+/* The n-th record written fails with EIO (1: the first); 0: none. */
+extern int utab_test_fail_write;
 #endif
 
 #endif

@@ -481,6 +481,66 @@ ATF_TC_BODY(remount_maps_no_maps, tc)
 	remount_maps_as(FACTS_TEST_NO_MAPS);
 }
 
+/* How many records utab holds. */
+static int utab_records(const char *utab)
+{
+	FILE *f = fopen(utab, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		n++;
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/*
+ * recursive records every idmapped mount of the tree, one libmount update
+ * each.  When one fails part-way, the tree stays mounted (exit 16) and
+ * the records already written are taken back: none is left.
+ */
+ROOT_TC(recursive_record_fails_part_way)
+ATF_TC_BODY(recursive_record_fails_part_way, tc)
+{
+	const char *opts =
+		"recursive,uidmap=0:100000:65536,gidmap=0:100000:65536";
+	struct sandbox sb;
+	struct diag d = { "" };
+	char utab[128], sub[160];
+
+	(void)tc;
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	for (const char *s = "ab"; *s; s++) {
+		snprintf(sub, sizeof(sub), "%s/%c", sb.src, *s);
+		ATF_REQUIRE(mkdir(sub, 0755) == 0);
+		ATF_REQUIRE(mount("tmpfs", sub, "tmpfs", 0, NULL) == 0);
+	}
+
+	utab_test_fail_write = 3;
+	ATF_CHECK_EQ(job_with(sb.src, sb.dst, NULL, opts, false, &d), EXIT_UTAB);
+	utab_test_fail_write = 0;
+	ATF_CHECK_MSG(strstr(d.msg, "but cannot record its mapping in") &&
+		      strstr(d.msg, "; the records already written for this tree (2) were removed again"),
+		      "%s", d.msg);
+	ATF_CHECK_EQ(utab_records(utab), 0);
+	ATF_CHECK(is_mounted(sb.dst));
+	ATF_REQUIRE(umount2(sb.dst, MNT_DETACH) == 0);
+
+	/* The control: the whole tree, three records. */
+	ATF_CHECK_EQ_MSG(job_with(sb.src, sb.dst, NULL, opts, false, &d), 0,
+			 "%s", d.msg);
+	ATF_CHECK_EQ(utab_records(utab), 3);
+	umount2(sb.dst, MNT_DETACH);
+	unsetenv("LIBMOUNT_UTAB");
+	sandbox_leave(&sb);
+}
+
 /* Layers l1 (a file of on-disk uid 0), upper and work in the sandbox, and
  * the options that name them. */
 static void overlay_layers(const struct sandbox *sb, char *opts, size_t size)
@@ -662,6 +722,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, show_from_utab_enosys);
 	ATF_TP_ADD_TC(tp, remount_maps_enosys);
 	ATF_TP_ADD_TC(tp, remount_maps_no_maps);
+	ATF_TP_ADD_TC(tp, recursive_record_fails_part_way);
 	ATF_TP_ADD_TC(tp, utab_record_without_statmount);
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, overlay_layers_by_path);
