@@ -133,9 +133,9 @@ static int fill(struct libmnt_fs *fs, const struct utab_records *recs,
 	f->fs_options = strdup(mnt_fs_get_fs_options(fs) ?
 			       mnt_fs_get_fs_options(fs) : "");
 	f->idmapped = self_fs_idmapped(fs);
-	rec = f->target ? utab_records_find(recs, f->target,
-					    f->unique_id ? f->unique_id : f->id) :
-			  NULL;
+	rec = !f->target ? NULL :
+	      utab_records_find(recs, f->target,
+				f->unique_id ? f->unique_id : f->id);
 	f->record = dup_or_null(rec);
 	if (!f->target || !f->fstype || !f->fs_options ||
 	    (mnt_fs_get_source(fs) && !f->source) || (rec && !f->record))
@@ -211,8 +211,8 @@ static int from_kernel(const struct mount_facts *f, struct idmap_request *req,
 
 	if (!f->unique_id || !f->idmapped)
 		return 0;
-	sm = stat_mount(f->unique_id,
-			SM_MNT_BASIC | SM_MNT_UIDMAP | SM_MNT_GIDMAP, SM_BUFSIZE);
+	sm = stat_mount(f->unique_id, SM_MNT_BASIC | SM_MNT_UIDMAP |
+					      SM_MNT_GIDMAP, SM_BUFSIZE);
 	if (!sm)
 		return errno == ENOSYS || errno == EINVAL ? 0 :
 			errno == ENOMEM ? diag_fail(d, ENOMEM, "out of memory") :
@@ -221,7 +221,8 @@ static int from_kernel(const struct mount_facts *f, struct idmap_request *req,
 	if ((sm->mask & (SM_MNT_UIDMAP | SM_MNT_GIDMAP)) !=
 	    (SM_MNT_UIDMAP | SM_MNT_GIDMAP))
 		return 0;
-	r = read_kernel_map(sm, sm->mnt_uidmap_num, sm->mnt_uidmap, &req->uid, d);
+	r = read_kernel_map(sm, sm->mnt_uidmap_num, sm->mnt_uidmap, &req->uid,
+			    d);
 	if (r == 0)
 		r = read_kernel_map(sm, sm->mnt_gidmap_num, sm->mnt_gidmap,
 				    &req->gid, d);

@@ -28,7 +28,7 @@ struct mount_facts {
 	char *fstype;
 	char *fs_options;	/* the superblock's options */
 	bool idmapped;		/* mountinfo says "idmapped" of this mount */
-	char *record;		/* the options of its own utab record, or NULL */
+	char *record;		/* its own utab record's options, or NULL */
 	/* An overlay that mount.idmap assembled from idmapped layers: not
 	 * idmapped itself; only its own record tells. */
 	bool overlay;

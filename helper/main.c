@@ -226,8 +226,9 @@ static int show(const struct config *cfg)
 		say(stderr, "mount.idmap: %s", d.msg);
 		return r;
 	}
-	r = cfg->run.source ? show_mount(cfg->run.source, self, &text, &from, &d) :
-			      show_all(self, &text, &d);
+	r = cfg->run.source ?
+		show_mount(cfg->run.source, self, &text, &from, &d) :
+		show_all(self, &text, &d);
 	if (r < 0) {
 		say(stderr, "mount.idmap: %s", d.msg);
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_MOUNT;

@@ -58,7 +58,8 @@ int show_mount(const char *path, int self, char **text,
 
 int show_all(int self, char **text, struct diag *d)
 {
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = self_mountinfo(self);
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
+		self_mountinfo(self);
 	_cleanup_(mnt_free_iterp) struct libmnt_iter *it =
 		mnt_new_iter(MNT_ITER_FORWARD);
 	_cleanup_(utab_records_free) struct utab_records recs = { NULL, 0 };
