@@ -20,6 +20,7 @@
 #include <sys/capability.h>
 
 #include "cleanup.h"
+#include "mountapi.h"
 #include "names.h"
 #include "options.h"
 #include "run.h"
@@ -77,7 +78,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: mount.idmap SRC DIR [-sfnvrw] [-N NS] [-o OPTIONS] [-t idmap[.FSTYPE]]\n"
-"       mount.idmap --show [DIR]\n"
+"       mount.idmap --show [-v] [-N NS] [DIR]\n"
 "       mount -t idmap SRC DIR -o uidmap=INNER:OUTER:COUNT,gidmap=...\n"
 "\n"
 "Create an idmapped bind mount of SRC on DIR (or, with -t idmap.FSTYPE, an\n"
@@ -112,7 +113,7 @@ static void usage(FILE *out)
 "  -f         check what can be checked without writing to any device;\n"
 "             attach nothing\n"
 "  -n         do not record the mapping in utab\n"
-"  -v         print the plan\n"
+"  -v         print the plan; on remount, what it changes\n"
 "  -r, -w     read-only (ro), read-write (rw)\n"
 "  -N NS      work in mount namespace NS (a PID or /proc/PID/ns/mnt);\n"
 "             SRC and DIR must then be absolute paths\n"
@@ -121,7 +122,9 @@ static void usage(FILE *out)
 "             -t idmap.overlay idmaps each layer (lowerdir, upperdir, workdir)\n"
 "             and builds the overlay of them; the upper's owner must be mapped\n"
 "  --show [DIR]   print the mapping of the idmapped mount at DIR, as\n"
-"             options for fstab; without DIR, of every idmapped mount\n"
+"             options for fstab; without DIR, of every idmapped mount;\n"
+"             with -N, in that mount namespace; with -v, say on stderr\n"
+"             whether the kernel or the utab record told it\n"
 "  -h, --help     print this text\n"
 "  -V, --version  print the version\n"
 "\n"
@@ -203,18 +206,38 @@ static int check_type(struct config *cfg)
 	return EXIT_USAGE;
 }
 
+static const char *origin(enum facts_origin from)
+{
+	return from == FACTS_FROM_KERNEL ?
+		"from the kernel (statmount)" :
+		"from its utab record: this kernel cannot tell a mount's maps (statmount() tells them from Linux 6.15)";
+}
+
 static int show(const struct config *cfg)
 {
 	struct diag d = { "" };
 	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int self = -1;
+	enum facts_origin from;
 	int r;
 
-	r = cfg->run.source ? show_mount(cfg->run.source, &text, &d) :
-			      show_all(&text, &d);
+	r = run_enter_for_show(cfg->run.mntns, cfg->run.source, &self, &d);
+	if (r) {
+		say(stderr, "mount.idmap: %s", d.msg);
+		return r;
+	}
+	r = cfg->run.source ?
+		show_mount(cfg->run.source, self, &text, &from, &d) :
+		show_all(self, &text, &d);
 	if (r < 0) {
 		say(stderr, "mount.idmap: %s", d.msg);
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_MOUNT;
 	}
+	/* Where the mapping came from goes to stderr: stdout stays a line
+	 * to paste. */
+	if (cfg->verbose && cfg->run.source)
+		say(stderr, "mount.idmap: the mapping of \"%s\" is read %s",
+		    cfg->run.source, origin(from));
 	/* show_all() escapes each target itself. */
 	if (cfg->run.source)
 		say(stdout, "%s", text);
@@ -278,6 +301,87 @@ static int print_plan(const struct run_config *cfg,
 	return flush_stdout();
 }
 
+/* The attribute flags of @mask as findmnt names them, into @buf. */
+static const char *attr_names(uint64_t mask, char *buf, size_t size)
+{
+	static const struct {
+		uint64_t attr;
+		const char *name;
+	} names[] = {
+		{ MOUNT_ATTR_RDONLY, "ro" },
+		{ MOUNT_ATTR_NOSUID, "nosuid" },
+		{ MOUNT_ATTR_NODEV, "nodev" },
+		{ MOUNT_ATTR_NOEXEC, "noexec" },
+		{ MOUNT_ATTR_NODIRATIME, "nodiratime" },
+		{ MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow" },
+	};
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (mask & names[i].attr)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+						len ? ", " : "", names[i].name);
+	return buf;
+}
+
+static const char *atime_name(uint64_t attr)
+{
+	switch (attr & MOUNT_ATTR__ATIME) {
+	case MOUNT_ATTR_NOATIME:
+		return "noatime";
+	case MOUNT_ATTR_STRICTATIME:
+		return "strictatime";
+	default:
+		return "relatime";
+	}
+}
+
+/* -v on remount: what it changes; nothing is cloned or bound. */
+static int print_remount_plan(const struct run_config *cfg,
+			      const struct idmap_request *req)
+{
+	char names[128];
+
+	say(stdout, "mount.idmap: %sremount of the idmapped mount at \"%s\"%s: its attributes change, its idmap stays",
+	    cfg->fake ? "(fake) " : "", cfg->target,
+	    req->recursive ? " and of every mount below it" : "");
+	if (req->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME)
+		say(stdout, "  set: %s", attr_names(req->attr_set, names,
+						     sizeof(names)));
+	if (req->attr_clr & ~(uint64_t)MOUNT_ATTR__ATIME)
+		say(stdout, "  clear: %s", attr_names(req->attr_clr, names,
+						       sizeof(names)));
+	if (req->attr_clr & MOUNT_ATTR__ATIME)
+		say(stdout, "  atime: %s", atime_name(req->attr_set));
+	if (req->whole_set)
+		say(stdout, "  the options are the mount's whole set (mount(8) passed them back): an attribute left out is cleared");
+	for (size_t i = 0; i < req->nparams; i++)
+		say(stdout, "  filesystem option %s%s%s: must be the mount's own",
+		    req->params[i].key, req->params[i].value ? "=" : "",
+		    req->params[i].value ? req->params[i].value : "");
+	if (req->userns || req->uid.n || req->gid.n)
+		say(stdout, "  the mapping given must be the mount's own:");
+	if (req->userns)
+		say(stdout, "  user namespace: %s (not compared)", req->userns);
+	else if (req->uid.n || req->gid.n) {
+		print_map("uid", &req->uid);
+		print_map("gid", &req->gid);
+	}
+	return flush_stdout();
+}
+
+/* -v after a remount that compared a mapping: with what. */
+static int print_compared(enum remount_compared how)
+{
+	if (how == REMOUNT_NOT_COMPARED)
+		return 0;
+	say(stdout, "  mapping: the mount's own, read %s",
+	    origin(how == REMOUNT_WITH_KERNEL ? FACTS_FROM_KERNEL :
+						FACTS_FROM_RECORD));
+	return flush_stdout();
+}
+
 static int run(const struct config *cfg)
 {
 	struct run_state st;
@@ -292,9 +396,12 @@ static int run(const struct config *cfg)
 	/* A plan that cannot be shown is no plan to mount by; print_plan()
 	 * says so itself, and leaves d empty. */
 	if (rc == 0 && cfg->verbose)
-		rc = print_plan(&cfg->run, &st.req);
+		rc = st.req.remount ? print_remount_plan(&cfg->run, &st.req) :
+				      print_plan(&cfg->run, &st.req);
 	if (rc == 0)
 		rc = run_mount(&cfg->run, &st, &d);
+	if (rc == 0 && cfg->verbose && st.req.remount)
+		rc = print_compared(st.compared);
 	if (rc && d.msg[0])
 		say_failed(&cfg->run, d.msg);
 	run_state_free(&st);

@@ -17,46 +17,17 @@
 #include "mountapi.h"
 #include "overlay.h"
 #include "remount.h"
-#include "self.h"
-#include "show.h"
 
 void remount_target_free(struct remount_target *t)
 {
 	closep(&t->fd);
-	free(t->source);
-	free(t->fs_options);
-	t->source = t->fs_options = NULL;
-}
-
-/* The mountinfo line of mount @id: its source and superblock options, and
- * whether it is idmapped.  Returns 1 when found, 0 when not. */
-static int lookup(uint64_t id, struct remount_target *t, bool *idmapped,
-		  struct diag *d)
-{
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb =
-		self_mountinfo_entry(t->self, id);
-	struct libmnt_fs *fs;
-	const char *src, *opts;
-
-	if (!tb && errno == ENOENT)
-		return 0;
-	if (!tb || mnt_table_first_fs(tb, &fs) != 0)
-		return diag_fail(d, ENOMEM, "cannot read the mount table");
-	src = mnt_fs_get_source(fs);
-	opts = mnt_fs_get_fs_options(fs);
-	*idmapped = self_fs_idmapped(fs);
-	t->source = src ? strdup(src) : NULL;
-	t->fs_options = strdup(opts ? opts : "");
-	if ((src && !t->source) || !t->fs_options)
-		return diag_fail(d, ENOMEM, "out of memory");
-	return 1;
+	mount_facts_free(&t->facts);
 }
 
 int remount_open(const char *path, int self, struct remount_target *t,
 		 struct diag *d)
 {
 	struct statx stx;
-	bool idmapped = false;
 	int r;
 
 	t->path = path;
@@ -76,13 +47,12 @@ int remount_open(const char *path, int self, struct remount_target *t,
 		return diag_fail(d, EINVAL, "remount: not a mount point");
 	t->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	t->ino = stx.stx_ino;
-	r = lookup(stx.stx_mnt_id, t, &idmapped, d);
-	if (r == 0)
+	r = facts_of_fd(t->fd, self, &t->facts, d);
+	if (r == -ENOENT)
 		return diag_fail(d, EINVAL, "remount: not a mount point");
 	if (r < 0)
 		return r;
-	t->overlay = !idmapped && show_is_idmap_overlay(path);
-	if (!idmapped && !t->overlay)
+	if (!t->facts.idmapped && !t->facts.overlay)
 		return diag_fail(d, EINVAL,
 			"remount: not an idmapped mount, which is all mount.idmap changes: remount it without -t idmap");
 	return 0;
@@ -93,7 +63,7 @@ int remount_check_source(const struct remount_target *t, const char *source,
 {
 	struct stat st, dev;
 
-	if (t->source && strcmp(source, t->source) == 0)
+	if (t->facts.source && strcmp(source, t->facts.source) == 0)
 		return 0;
 	if (stat(source, &st) == 0) {
 		/* The directory that the mount binds. */
@@ -102,47 +72,77 @@ int remount_check_source(const struct remount_target *t, const char *source,
 		/* The device, under another name than mountinfo's. */
 		if (S_ISBLK(st.st_mode) &&
 		    (st.st_rdev == t->dev ||
-		     (t->source && stat(t->source, &dev) == 0 &&
+		     (t->facts.source && stat(t->facts.source, &dev) == 0 &&
 		      S_ISBLK(dev.st_mode) && dev.st_rdev == st.st_rdev)))
 			return 0;
 	}
 	return diag_fail(d, EINVAL,
 		"remount: \"%s\" is not the source of this mount (%s): give the directory or device it was mounted from, or DIR alone to mount(8)",
-		source, t->source ? t->source : "none");
+		source, t->facts.source ? t->facts.source : "none");
 }
 
-/* Has the superblock option @p, with the same value? */
-static bool fs_has(const struct remount_target *t, const struct fs_param *p)
+/* Is option @key of @optstr there, with the value @value (NULL: none)?
+ * A quoted value is compared without its quotes. */
+static bool opt_is(const char *optstr, const char *key, const char *value)
 {
 	char *val;
 	size_t len;
 
-	/* The layers of an idmapped overlay show as "/", "/upper"...:
-	 * nothing to compare the fstab's paths with. */
-	if (t->overlay && overlay_is_layer(p->key))
-		return true;
-	if (mnt_optstr_get_option(t->fs_options, p->key, &val, &len) != 0)
+	if (!optstr || mnt_optstr_get_option(optstr, key, &val, &len) != 0)
 		return false;
-	if (!p->value)
+	if (!value)
 		return len == 0;
-	return strlen(p->value) == len && memcmp(val, p->value, len) == 0;
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val++;
+		len -= 2;
+	}
+	return strlen(value) == len && memcmp(val, value, len) == 0;
+}
+
+/* Has the superblock option @p, with the same value, as mountinfo shows
+ * it (what mount(8) passes back)? */
+static bool fs_has(const struct remount_target *t, const struct fs_param *p)
+{
+	return opt_is(t->facts.fs_options, p->key, p->value);
+}
+
+/* A layer option of an idmapped overlay names the overlay's own layer:
+ * as mountinfo shows the detached clones ("lowerdir+=/", "upperdir=/upper"),
+ * or as given when it was mounted, which its record keeps
+ * (x-idmap.lowerdir=...: an fstab entry or a unit passes that again). */
+static bool layer_is_own(const struct remount_target *t,
+			 const struct fs_param *p)
+{
+	char key[64];
+
+	if (fs_has(t, p))
+		return true;
+	snprintf(key, sizeof(key), "x-idmap.%s", p->key);
+	return p->value && opt_is(t->facts.record, key, p->value);
 }
 
 int remount_check_params(const struct remount_target *t,
 			 const struct idmap_request *req, struct diag *d)
 {
-	for (size_t i = 0; i < req->nparams; i++)
-		if (!fs_has(t, &req->params[i]))
-			return diag_fail(d, EINVAL,
-				"remount: option \"%s\" would change the filesystem (mounted with \"%s\"), which a remount by mount.idmap cannot do; unmount and mount again",
-				req->params[i].key, t->fs_options);
+	for (size_t i = 0; i < req->nparams; i++) {
+		const struct fs_param *p = &req->params[i];
+
+		if (t->facts.overlay && overlay_is_layer(p->key) ?
+		    layer_is_own(t, p) : fs_has(t, p))
+			continue;
+		return diag_fail(d, EINVAL,
+			"remount: option \"%s\" would change the filesystem (mounted with \"%s\"), which a remount by mount.idmap cannot do; unmount and mount again",
+			p->key, t->facts.fs_options);
+	}
 	return 0;
 }
 
 int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req, struct diag *d)
+			  const struct idmap_request *req,
+			  enum remount_compared *how, struct diag *d)
 {
 	struct idmap_request have;
+	enum facts_origin from;
 	struct diag ignored;
 	int r = 0;
 
@@ -151,8 +151,14 @@ int remount_check_mapping(const struct remount_target *t,
 	options_init(&have);
 	have.resolver = req->resolver;
 	/* Unknown (before Linux 6.15, without a utab record) passes. */
-	if (show_read(t->path, &have, &ignored) == 0 && !have.userns &&
-	    !(idmap_same(&req->uid, &have.uid) &&
+	if (facts_mapping(&t->facts, t->path, &have, &from, &ignored) != 0 ||
+	    have.userns) {
+		options_free(&have);
+		return 0;
+	}
+	*how = from == FACTS_FROM_KERNEL ? REMOUNT_WITH_KERNEL :
+					   REMOUNT_WITH_RECORD;
+	if (!(idmap_same(&req->uid, &have.uid) &&
 	      idmap_same(&req->gid, &have.gid))) {
 		_cleanup_free_ char *had = options_format(&have, "");
 
@@ -163,6 +169,23 @@ int remount_check_mapping(const struct remount_target *t,
 	}
 	options_free(&have);
 	return r;
+}
+
+/* Every layer option given is spelt as mountinfo shows it, and there is
+ * one at least. */
+static bool layers_as_mountinfo(const struct remount_target *t,
+				const struct idmap_request *req)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < req->nparams; i++) {
+		if (!overlay_is_layer(req->params[i].key))
+			continue;
+		if (!fs_has(t, &req->params[i]))
+			return false;
+		any = true;
+	}
+	return any;
 }
 
 int remount_apply(const struct remount_target *t,
@@ -176,9 +199,10 @@ int remount_apply(const struct remount_target *t,
 	bool whole_set = req->whole_set;
 
 	/* An idmapped overlay is not "idmapped" in mountinfo: mount(8)
-	 * passed its options back merged when they name its layers. */
-	for (size_t i = 0; t->overlay && i < req->nparams; i++)
-		whole_set |= overlay_is_layer(req->params[i].key);
+	 * passed its options back merged when they name its layers as
+	 * mountinfo shows them.  Layers as given (an fstab entry, a unit)
+	 * are the entry's options: attributes not named stay. */
+	whole_set |= t->facts.overlay && layers_as_mountinfo(t, req);
 
 	/* mount(8) passed the mount's own flags back with the new ones: one
 	 * it left out goes, as with mount -o remount,bind (given suid, it

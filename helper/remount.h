@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "diag.h"
+#include "facts.h"
 #include "options.h"
 
 /* The mount at DIR, as remount_open() found it. */
@@ -21,14 +22,13 @@ struct remount_target {
 	const char *path;	/* DIR, for messages */
 	dev_t dev;		/* of the mount's root directory ... */
 	ino_t ino;		/* ... and its inode */
-	char *source;		/* as mountinfo shows it */
-	char *fs_options;	/* the superblock's options, from mountinfo */
-	/* An overlay of idmapped layers (-t idmap.overlay): mountinfo shows
-	 * its layers as the detached clones they were, not as given. */
-	bool overlay;
+	/* That very mount, by its id: its source and superblock options as
+	 * mountinfo shows them, whether it is idmapped or an overlay of
+	 * idmapped layers (-t idmap.overlay), and its own utab record. */
+	struct mount_facts facts;
 };
 
-#define REMOUNT_TARGET_INIT { .fd = -1, .self = -1 }
+#define REMOUNT_TARGET_INIT { .fd = -1, .self = -1, .facts = MOUNT_FACTS_INIT }
 
 void remount_target_free(struct remount_target *t);
 
@@ -47,12 +47,20 @@ int remount_check_source(const struct remount_target *t, const char *source,
 int remount_check_params(const struct remount_target *t,
 			 const struct idmap_request *req, struct diag *d);
 
+/* How a mapping given with remount was compared, for -v. */
+enum remount_compared {
+	REMOUNT_NOT_COMPARED,		/* none given, userns=, or unknown */
+	REMOUNT_WITH_KERNEL,		/* with the kernel's maps */
+	REMOUNT_WITH_RECORD,		/* with the mount's utab record */
+};
+
 /* A mapping given with remount is the one the mount has, compared extent
  * by extent as the kernel holds it (order and split do not matter).  A
  * user namespace path, or a mount whose maps cannot be read (before Linux
  * 6.15, without a utab record), passes. */
 int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req, struct diag *d);
+			  const struct idmap_request *req,
+			  enum remount_compared *how, struct diag *d);
 
 /* The attributes of @req on the mount, and on every mount below it when
  * @req asks for recursive; the idmap stays. */

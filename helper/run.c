@@ -73,7 +73,8 @@ static bool nofail(const struct run_config *cfg)
  */
 static int remount_job(const struct run_config *cfg,
 		       const struct idmap_request *req, int self,
-		       enum stage *stage, struct diag *d)
+		       enum remount_compared *how, enum stage *stage,
+		       struct diag *d)
 {
 	_cleanup_(remount_target_free) struct remount_target t =
 		REMOUNT_TARGET_INIT;
@@ -93,7 +94,7 @@ static int remount_job(const struct run_config *cfg,
 	if (r < 0)
 		return r;
 	*stage = STAGE_MOUNT;
-	r = remount_check_mapping(&t, req, d);
+	r = remount_check_mapping(&t, req, how, d);
 	if (r == 0 && !cfg->fake)
 		r = remount_apply(&t, req, d);
 	return r;
@@ -104,16 +105,17 @@ static int remount_job(const struct run_config *cfg,
  * directory), and setns() would move ours to the other namespace's root, so
  * a relative path would silently name something else.  Refuse it.
  */
-static int check_absolute(const struct run_config *cfg, struct diag *d)
+static int check_absolute(const char *mntns, const char *source,
+			  const char *target, struct diag *d)
 {
 	const char *rel = NULL;
 
-	if (!cfg->mntns)
+	if (!mntns)
 		return 0;
-	if (cfg->target[0] != '/')
-		rel = cfg->target;
-	else if (!cfg->fstype && cfg->source[0] != '/')
-		rel = cfg->source;
+	if (target && target[0] != '/')
+		rel = target;
+	else if (source && source[0] != '/')
+		rel = source;
 	if (!rel)
 		return 0;
 	return diag_fail(d, EINVAL,
@@ -121,10 +123,31 @@ static int check_absolute(const struct run_config *cfg, struct diag *d)
 		rel);
 }
 
+int run_enter_for_show(const char *mntns, const char *dir, int *self,
+		       struct diag *d)
+{
+	_cleanup_close_ int fd = -1;
+	int r = check_absolute(mntns, NULL, dir, d);
+
+	if (r < 0)
+		return exit_code(STAGE_OPTIONS, r);
+	if (!mntns)
+		return 0;
+	fd = mntns_open(mntns, d);
+	if (fd < 0)
+		return exit_code(STAGE_MOUNT, fd);
+	/* Our own mountinfo, as the namespace shows it once we are in:
+	 * its /proc may be a container's, which has no "self" of ours. */
+	*self = self_open();
+	r = mntns_enter(fd, mntns, d);
+	return exit_code(STAGE_MOUNT, r);
+}
+
 static int prepare(const struct run_config *cfg, struct idmap_request *req,
 		   struct diag *d)
 {
-	int r = check_absolute(cfg, d);
+	int r = check_absolute(cfg->mntns, cfg->fstype ? NULL : cfg->source,
+			       cfg->target, d);
 
 	if (r < 0)
 		return r;
@@ -166,6 +189,7 @@ void run_state_init(struct run_state *st)
 	options_init(&st->req);
 	st->caller = (struct caller){ 0 };
 	st->record = (struct utab_plan){ 0 };
+	st->compared = REMOUNT_NOT_COMPARED;
 }
 
 void run_state_free(struct run_state *st)
@@ -189,9 +213,8 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 	return exit_code(STAGE_OPTIONS, r);
 }
 
-static int mount_job(const struct run_config *cfg,
-		     const struct run_state *st, enum stage *stage,
-		     struct diag *d)
+static int mount_job(const struct run_config *cfg, struct run_state *st,
+		     enum stage *stage, struct diag *d)
 {
 	const struct idmap_request *req = &st->req;
 	/* Reaped last, after the mount and its record, on every path. */
@@ -229,7 +252,7 @@ static int mount_job(const struct run_config *cfg,
 	}
 
 	if (req->remount)
-		return remount_job(cfg, req, self, stage, d);
+		return remount_job(cfg, req, self, &st->compared, stage, d);
 	/* What mount -a would skip, were it able to tell. */
 	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target,
 							   self))
@@ -257,7 +280,7 @@ static int mount_job(const struct run_config *cfg,
 	return utab_record(cfg, req, &st->record, self, d);
 }
 
-int run_mount(const struct run_config *cfg, const struct run_state *st,
+int run_mount(const struct run_config *cfg, struct run_state *st,
 	      struct diag *d)
 {
 	enum stage stage;

@@ -37,11 +37,15 @@ struct run_config {
 
 #include "utab.h"
 
-/* What the job carries from run_prepare() to run_mount(). */
+#include "remount.h"
+
+/* What the job carries from run_prepare() to run_mount(), and what a
+ * remount found, for -v. */
 struct run_state {
 	struct idmap_request req;
 	struct caller caller;		/* mount(8), when it ran us */
 	struct utab_plan record;
+	enum remount_compared compared;
 };
 
 void run_state_init(struct run_state *st);
@@ -54,7 +58,13 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 		struct diag *d);
 
 /* The user namespace, the mount and its utab record. */
-int run_mount(const struct run_config *cfg, const struct run_state *st,
+int run_mount(const struct run_config *cfg, struct run_state *st,
 	      struct diag *d);
+
+/* --show -N: DIR (or NULL) must be absolute; enter the mount namespace
+ * @mntns (if any), with *@self our /proc/self opened before.  An exit
+ * code. */
+int run_enter_for_show(const char *mntns, const char *dir, int *self,
+		       struct diag *d);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -12,7 +13,9 @@
 #include <libmount.h>
 
 #include "cleanup.h"
+#include "facts.h"
 #include "mountapi.h"
+#include "overlay.h"
 #include "run.h"
 #include "self.h"
 #include "utab.h"
@@ -33,7 +36,10 @@ static bool is_mapping_name(const char *name)
 {
 	return strcmp(name, "x-idmap.uidmap") == 0 ||
 	       strcmp(name, "x-idmap.gidmap") == 0 ||
-	       strcmp(name, "x-idmap.userns") == 0;
+	       strcmp(name, "x-idmap.userns") == 0 ||
+	       strcmp(name, UTAB_ID_OPTION) == 0 ||
+	       (strncmp(name, "x-idmap.", 8) == 0 &&
+		overlay_is_layer(name + 8));
 }
 
 /*
@@ -112,6 +118,38 @@ void utab_plan_free(struct utab_plan *p)
 	*p = (struct utab_plan){ 0 };
 }
 
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+int utab_test_fail_write;
+#endif
+
+/* The targets of the records that this run wrote, so that a failure
+ * part-way through a tree can take them back. */
+struct written {
+	char **targets;
+	size_t n;
+};
+
+static void written_free(struct written *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->targets[i]);
+	free(w->targets);
+}
+
+static int written_add(struct written *w, const char *target)
+{
+	char **grown = reallocarray(w->targets, w->n + 1, sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	w->targets = grown;
+	grown[w->n] = strdup(target);
+	if (!grown[w->n])
+		return -ENOMEM;
+	w->n++;
+	return 0;
+}
+
 /*
  * Write one record.  libmount fills in the entry from @source, @target and
  * the options; the root (and the bind source) are then set to what they
@@ -119,15 +157,21 @@ void utab_plan_free(struct utab_plan *p)
  */
 static int write_record(const char *source, const char *target,
 			const char *root, const char *bindsrc,
-			const char *optstr, struct diag *d)
+			const char *optstr, uint64_t id, struct written *w,
+			struct diag *d)
 {
 	_cleanup_(mnt_free_updatep) struct libmnt_update *upd = mnt_new_update();
 	_cleanup_(mnt_unref_fsp) struct libmnt_fs *fs = mnt_new_fs();
+	_cleanup_free_ char *opts = optstr ? strdup(optstr) : NULL;
+	char idval[24];
 	struct libmnt_fs *rec;
 	int r;
 
-	if (!upd || !fs || mnt_fs_set_source(fs, source) ||
-	    mnt_fs_set_target(fs, target) || mnt_fs_set_options(fs, optstr))
+	snprintf(idval, sizeof(idval), "%" PRIu64, id);
+	if (!upd || !fs || !opts || mnt_fs_set_source(fs, source) ||
+	    mnt_fs_set_target(fs, target) ||
+	    (id && mnt_optstr_append_option(&opts, UTAB_ID_OPTION, idval)) ||
+	    mnt_fs_set_options(fs, opts))
 		return diag_fail(d, ENOMEM, "out of memory");
 
 	r = mnt_update_set_fs(upd, 0, NULL, fs);
@@ -137,8 +181,14 @@ static int write_record(const char *source, const char *target,
 		if (r == 0)
 			r = mnt_fs_set_bindsrc(rec, bindsrc);
 	}
+#ifdef MOUNT_IDMAP_TEST_HOOKS
+	if (r == 0 && utab_test_fail_write && --utab_test_fail_write == 0)
+		r = -EIO;
+#endif
 	if (r == 0)
 		r = mnt_update_table(upd, NULL);
+	if (r == 0)
+		r = written_add(w, target);
 	if (r < 0)
 		return diag_fail(d, -r,
 			"mounted on \"%s\", but cannot record its mapping in %s: %s",
@@ -147,14 +197,38 @@ static int write_record(const char *source, const char *target,
 }
 
 /*
+ * Take back the records of @w, last first: a tree is recorded whole or
+ * not at all.  Each removal takes the last record for its target, which
+ * is ours unless another writer added one for the same target since.
+ * Returns how many could not be removed.
+ */
+static size_t unwrite(struct written *w)
+{
+	size_t left = 0;
+
+	while (w->n > 0) {
+		_cleanup_(mnt_free_updatep) struct libmnt_update *upd =
+			mnt_new_update();
+		char *target = w->targets[--w->n];
+
+		if (!upd || mnt_update_set_fs(upd, 0, target, NULL) < 0 ||
+		    mnt_update_table(upd, NULL) < 0)
+			left++;
+		free(target);
+	}
+	return left;
+}
+
+/*
  * "recursive": a record for every idmapped mount of the tree below
  * @parent too.  umount -R unmounts them first, and util-linux (2.38 to
  * 2.41 at least) stops updating utab for the rest of the command once it
  * has unmounted a mount without a record, so the record of the top would
- * stay behind.
+ * stay behind.  libmount adds one record per update (a lock, a read and a
+ * rewrite of utab each): it has no call that adds several at once.
  */
 static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
-			const char *optstr, struct diag *d)
+			const char *optstr, struct written *w, struct diag *d)
 {
 	_cleanup_(mnt_free_iterp) struct libmnt_iter *itr =
 		mnt_new_iter(MNT_ITER_FORWARD);
@@ -168,9 +242,10 @@ static int record_below(struct libmnt_table *mi, struct libmnt_fs *parent,
 			continue;
 		r = write_record(mnt_fs_get_source(child),
 				 mnt_fs_get_target(child),
-				 mnt_fs_get_root(child), NULL, optstr, d);
+				 mnt_fs_get_root(child), NULL, optstr,
+				 facts_entry_record_id(child), w, d);
 		if (r == 0)
-			r = record_below(mi, child, optstr, d);
+			r = record_below(mi, child, optstr, w, d);
 		if (r < 0)
 			return r;
 	}
@@ -196,42 +271,89 @@ static char *unmangle(const char *s)
 	return out;
 }
 
-int utab_find_options(const char *target, char **opts)
+void utab_records_free(struct utab_records *recs)
+{
+	for (size_t i = 0; i < recs->n; i++) {
+		free(recs->v[i].target);
+		free(recs->v[i].options);
+	}
+	free(recs->v);
+	recs->v = NULL;
+	recs->n = 0;
+}
+
+/* Keep one record's TARGET= and OPTS= fields. */
+static int add_entry(struct utab_records *recs, char *line)
+{
+	_cleanup_free_ char *t = NULL, *o = NULL;
+	struct utab_entry *grown;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \n", &save); w;
+	     w = strtok_r(NULL, " \n", &save)) {
+		if (!t && strncmp(w, "TARGET=", 7) == 0 && !(t = unmangle(w + 7)))
+			return -ENOMEM;
+		if (!o && strncmp(w, "OPTS=", 5) == 0 && !(o = unmangle(w + 5)))
+			return -ENOMEM;
+	}
+	if (!t || !o)
+		return 0;
+	grown = reallocarray(recs->v, recs->n + 1, sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	recs->v = grown;
+	grown[recs->n].target = take_ptr(&t);
+	grown[recs->n].options = take_ptr(&o);
+	recs->n++;
+	return 0;
+}
+
+int utab_records_read(struct utab_records *recs)
 {
 	const char *path = getenv("LIBMOUNT_UTAB");
 	_cleanup_free_ char *line = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
 	size_t cap = 0;
-	FILE *f;
 	int r = 0;
 
-	*opts = NULL;
+	*recs = (struct utab_records){ NULL, 0 };
 	f = fopen(path ? path : "/run/mount/utab", "re");
 	if (!f)
 		return 0;
-	while (r == 0 && getline(&line, &cap, f) > 0) {
-		_cleanup_free_ char *t = NULL, *o = NULL;
-		char *save = NULL;
+	while (r == 0 && getline(&line, &cap, f) > 0)
+		r = add_entry(recs, line);
+	if (r < 0)
+		utab_records_free(recs);
+	return r;
+}
 
-		for (char *w = strtok_r(line, " \n", &save); w && r == 0;
-		     w = strtok_r(NULL, " \n", &save)) {
-			if (!t && strncmp(w, "TARGET=", 7) == 0)
-				r = (t = unmangle(w + 7)) ? 0 : -ENOMEM;
-			else if (!o && strncmp(w, "OPTS=", 5) == 0)
-				r = (o = unmangle(w + 5)) ? 0 : -ENOMEM;
-		}
-		if (t && o && strcmp(t, target) == 0) {
-			free(*opts);
-			*opts = o;
-			o = NULL;
-		}
+/* Is the option value @val (@len bytes) the number @id? */
+static bool names_id(const char *val, size_t len, uint64_t id)
+{
+	char buf[24];
+
+	if (!len || len >= sizeof(buf))
+		return false;
+	memcpy(buf, val, len);
+	buf[len] = '\0';
+	return buf[strspn(buf, "0123456789")] == '\0' &&
+	       strtoull(buf, NULL, 10) == id;
+}
+
+const char *utab_records_find(const struct utab_records *recs,
+			      const char *target, uint64_t id)
+{
+	for (size_t i = recs->n; i-- > 0;) {
+		char *val;
+		size_t len;
+
+		if (strcmp(recs->v[i].target, target) == 0 &&
+		    mnt_optstr_get_option(recs->v[i].options, UTAB_ID_OPTION,
+					  &val, &len) == 0 &&
+		    names_id(val, len, id))
+			return recs->v[i].options;
 	}
-	fclose(f);
-	if (r < 0) {
-		free(*opts);
-		*opts = NULL;
-		return r;
-	}
-	return *opts ? 1 : 0;
+	return NULL;
 }
 
 /* @path made absolute and canonical, or as it is when it names nothing
@@ -315,13 +437,41 @@ static struct libmnt_fs *find_mount(const char *target, int self, bool below,
 		     NULL;
 }
 
+/*
+ * The layers of an idmapped overlay as given (x-idmap.lowerdir=...), so
+ * that a remount given the same ones (from the fstab entry, or a unit)
+ * is known to name this overlay's own: mountinfo shows its layers as the
+ * detached clones they were.  A value with a quote of its own cannot be
+ * quoted, and is left out.
+ */
+static int add_layers(char **optstr, const struct idmap_request *req)
+{
+	for (size_t i = 0; i < req->nparams; i++) {
+		const struct fs_param *p = &req->params[i];
+		_cleanup_free_ char *key = NULL, *val = NULL;
+
+		if (!overlay_is_layer(p->key) || !p->value ||
+		    strchr(p->value, '"'))
+			continue;
+		if (asprintf(&key, "x-idmap.%s", p->key) < 0 ||
+		    asprintf(&val, strchr(p->value, ',') ? "\"%s\"" : "%s",
+			     p->value) < 0 ||
+		    mnt_optstr_append_option(optstr, key, val) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 		const struct utab_plan *plan, int self, struct diag *d)
 {
 	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
 	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
+	_cleanup_(written_free) struct written w = { NULL, 0 };
+	_cleanup_close_ int fd = -1;
 	struct libmnt_fs *top;
+	uint64_t id;
 	int r;
 
 	all = ours ? strdup(ours) : NULL;
@@ -334,11 +484,14 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	source = plan->mount8 || cfg->fstype ? strdup("") :
 					       canonical(cfg->source);
 	if (!all || !target || !source ||
-	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)))
+	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)) ||
+	    (overlay_is(cfg->fstype) && add_layers(&all, req) < 0))
 		return diag_fail(d, ENOMEM, "out of memory");
 
 	top = find_mount(target, self, req->recursive, &mi);
-	if (!top)
+	fd = open(target, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	id = fd >= 0 ? facts_record_id(fd) : 0;
+	if (!top || !id)
 		return diag_fail(d, ENOENT,
 			"mounted \"%s\" on \"%s\", but cannot find it in /proc/self/mountinfo to record it in utab",
 			cfg->source, cfg->target);
@@ -351,12 +504,21 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 */
 	if (plan->mount8)
 		r = write_record(cfg->source, cfg->target, mnt_fs_get_root(top),
-				 NULL, all, d);
+				 NULL, all, id, &w, d);
 	else
 		r = write_record(mnt_fs_get_source(top), target,
 				 mnt_fs_get_root(top),
-				 cfg->fstype ? NULL : source, all, d);
+				 cfg->fstype ? NULL : source, all, id, &w, d);
 	if (r == 0 && req->recursive)
-		r = record_below(mi, top, ours, d);
+		r = record_below(mi, top, ours, &w, d);
+	if (r < 0 && w.n > 0) {
+		size_t written = w.n, left = unwrite(&w);
+		size_t len = strlen(d->msg);
+
+		snprintf(d->msg + len, sizeof(d->msg) - len,
+			 left ? "; %zu of the records already written for this tree (%zu) could not be removed again" :
+				"; the records already written for this tree (%zu) were removed again",
+			 left ? left : written, written);
+	}
 	return r;
 }

@@ -15,6 +15,8 @@
 #ifndef MOUNT_IDMAP_UTAB_H
 #define MOUNT_IDMAP_UTAB_H
 
+#include <stdint.h>
+
 #include "caller.h"
 #include "diag.h"
 #include "options.h"
@@ -35,24 +37,46 @@ int utab_plan(const struct run_config *cfg, const struct caller *c,
 void utab_plan_free(struct utab_plan *plan);
 
 /* Record the mount that @cfg asked for and @req describes, and with
- * "recursive" each idmapped mount below it.  Through libmount, so the file
- * is locked and replaced whole: it is never left half-written.  @self: our
+ * "recursive" each idmapped mount below it, one libmount update each (the
+ * file is locked and replaced whole: never left half-written).  A tree is
+ * recorded whole or not at all: when a record fails, those already
+ * written are removed again, and the message says so.  @self: our
  * /proc/self (self.h). */
 int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 		const struct utab_plan *plan, int self, struct diag *d);
 
-/*
- * The options of the last utab record for @target, read from the file as
- * it stands: libmount does not merge a record of mount(8)'s shape into the
- * mount table.  Returns 1 with *@opts malloc'ed, 0 if there is none, or
- * -ENOMEM.
- */
-int utab_find_options(const char *target, char **opts);
+/* Each record names the mount it is about by its id, as
+ * x-idmap.id=ID (facts_record_id()): libmount merges a record with the
+ * top mount at its target, which may be another one. */
+#define UTAB_ID_OPTION "x-idmap.id"
+
+/* The records of utab, read from the file as it stands: libmount does not
+ * merge a record of mount(8)'s shape into the mount table. */
+struct utab_entry {
+	char *target;
+	char *options;
+};
+
+struct utab_records {
+	struct utab_entry *v;
+	size_t n;
+};
+
+/* Returns 0 (no records when there is no file) or -ENOMEM. */
+int utab_records_read(struct utab_records *recs);
+void utab_records_free(struct utab_records *recs);
+
+/* The options of the last record for @target that names the mount @id,
+ * or NULL. */
+const char *utab_records_find(const struct utab_records *recs,
+			      const char *target, uint64_t id);
 
 #ifdef MOUNT_IDMAP_TEST_HOOKS
 /* Act as a kernel without statmount(): the record's source and root come
  * from our mountinfo.  Test builds only. */
 extern bool utab_test_no_statmount;
+/* The n-th record written fails with EIO (1: the first); 0: none. */
+extern int utab_test_fail_write;
 #endif
 
 #endif

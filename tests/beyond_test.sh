@@ -270,6 +270,52 @@ expect_err "is not a mount point"
 EOS
 }
 
+beyond_case show_by_id "--show lists a mount that was mounted over by its own id, and honours -N"
+show_by_id_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
+# A plain mount over it: DIR is now that one, yet the listing still
+# names the idmapped mount below, with its own mapping.
+mount -t tmpfs tmpfs "$W/mnt"
+expect_exit 32 "$HELPER" --show "$W/mnt"
+expect_err "\"$W/mnt\" is not an idmapped mount"
+expect_exit 0 "$HELPER" --show
+[ "$(cat "$OUT")" = "$W/mnt	uidmap=1000:0:1,gidmap=1000:0:1" ] ||
+	fail "--show (all) printed: $(cat "$OUT")"
+umount "$W/mnt"
+umount "$W/mnt"
+# -N: the answer is about that namespace, not ours.
+mkdir "$W/other"
+unshare -m --propagation private sh -c '
+	mount -t tmpfs tmpfs "$1/other"
+	mkdir "$1/other/src" "$1/other/mnt" /run/mount 2>/dev/null || true
+	touch "$1/other/ready"
+	exec sleep 100' other "$W" &
+ns=$!
+tries=0
+until [ -e "$W/other/ready" ] 2>/dev/null || nsenter -t "$ns" -m test -e "$W/other/ready"; do
+	tries=$((tries + 1))
+	[ "$tries" -lt 500 ] || fail "the namespace did not start"
+	sleep 0.01
+done
+expect_exit 0 mount -N "/proc/$ns/ns/mnt" -t idmap -o uidmap=0:7:1,gidmap=0:7:1 "$W/ext4" "$W/other/mnt"
+expect_exit 0 "$HELPER" --show -N "$ns" "$W/other/mnt"
+[ "$(cat "$OUT")" = 'uidmap=0:7:1,gidmap=0:7:1' ] || fail "--show -N printed: $(cat "$OUT")"
+expect_exit 0 "$HELPER" --show -N "/proc/$ns/ns/mnt"
+[ "$(cat "$OUT")" = "$W/other/mnt	uidmap=0:7:1,gidmap=0:7:1" ] ||
+	fail "--show -N (all) printed: $(cat "$OUT")"
+# Here, nothing: the mount is the other namespace's.
+expect_exit 0 "$HELPER" --show
+[ ! -s "$OUT" ] || fail "--show here printed: $(cat "$OUT")"
+expect_exit 1 "$HELPER" --show -N "$ns" other/mnt
+expect_one_line_err
+expect_err '^mount\.idmap: -N: "other/mnt" is a relative path'
+kill "$ns"
+wait "$ns" || true
+EOS
+}
+
 beyond_case remount "remount changes the attributes and keeps the idmap"
 remount_body() {
 	e2e_run <<'EOS'
@@ -302,7 +348,7 @@ atf_init_test_cases() {
 	for tc in newfs_tmpfs newfs_bad_option newfs_ext4 newfs_fake \
 		newfs_fake_ext4 \
 		recursive recursive_refused other_namespace reidmap show \
-		remount; do
+		show_by_id remount; do
 		atf_add_test_case "$tc"
 	done
 }

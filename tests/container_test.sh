@@ -400,11 +400,35 @@ ctr_stop
 EOS
 }
 
+container_case overlay_remount "-N into a container: remount of an idmap.overlay reads the mount table of the container through our own /proc"
+overlay_remount_body() {
+	write_ctr_lib
+	e2e_run <<'EOS'
+. ./lib.sh
+e2e_setup
+CTR_EXTRA='mkdir -p "$1/ctr/l1" "$1/ctr/rw/upper" "$1/ctr/rw/work"'
+ctr_start
+L="lowerdir=$W/ctr/l1,upperdir=$W/ctr/rw/upper,workdir=$W/ctr/rw/work"
+expect_exit 0 mount -N "/proc/$CTR/ns/mnt" -t idmap.overlay -o "$L,uidmap=0:100000:65536,gidmap=0:100000:65536,nosuid" overlay "$W/ctr/mnt"
+expect_exit 0 mount -N "/proc/$CTR/ns/mnt" -t idmap.overlay -o remount,ro overlay "$W/ctr/mnt"
+ctr_sh "findmnt -n -o VFS-OPTIONS --mountpoint '$W/ctr/mnt'" | tr , '\n' | grep -qx ro ||
+	fail "remount,ro did not reach the container's overlay"
+ctr_sh "findmnt -n -o VFS-OPTIONS --mountpoint '$W/ctr/mnt'" | tr , '\n' | grep -qx nosuid ||
+	fail "remount,ro cleared nosuid"
+# Another mapping is still told apart.
+expect_exit 32 "$HELPER" overlay "$W/ctr/mnt" -N "$CTR" -t idmap.overlay -o remount,uidmap=0:5:1,gidmap=0:5:1
+expect_err 'its idmap cannot change'
+ctr_sh "umount '$W/ctr/mnt'"
+assert_caller_untouched
+ctr_stop
+EOS
+}
+
 atf_init_test_cases() {
 	for tc in into_container second_day pid_collision relative_paths \
 		userns_from_caller userns_without_maps in_user_namespace \
 		overlay_layers overlay_in_user_namespace \
-		bind_now small_stack sigchld_ignored; do
+		bind_now small_stack sigchld_ignored overlay_remount; do
 		atf_add_test_case "$tc"
 	done
 }

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 
 #include "attach.h"
 #include "run.h"
+#include "facts.h"
 #include "show.h"
 #include "testlib.h"
 #include "userns.h"
@@ -367,6 +369,9 @@ static char *record_of(const struct sandbox *sb, const char *utab)
 	fclose(f);
 	ATF_REQUIRE(umount2(sb->dst, MNT_DETACH) == 0);
 	ATF_REQUIRE(unlink(utab) == 0);
+	/* Each mount has an id of its own. */
+	ATF_REQUIRE_MSG(strstr(text, ",x-idmap.id="), "record: %s", text);
+	*strstr(text, ",x-idmap.id=") = '\0';
 	return text;
 }
 
@@ -393,46 +398,102 @@ ATF_TC_BODY(utab_record_without_statmount, tc)
 	sandbox_leave(&sb);
 }
 
-/* Before Linux 6.15, --show reads the mapping back from utab. */
-ROOT_TC(show_from_utab)
-ATF_TC_BODY(show_from_utab, tc)
+/* Does the running kernel tell a mount's maps (statmount(), Linux 6.15)?
+ * The controls below ask the kernel only where it can answer. */
+static bool kernel_tells_maps(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	ATF_REQUIRE(uname(&u) == 0);
+	ATF_REQUIRE(sscanf(u.release, "%u.%u", &major, &minor) == 2);
+	return major > 6 || (major == 6 && minor >= 15);
+}
+
+/* The id that the record of the mount at @path names. */
+static uint64_t record_id_of(const char *path)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	uint64_t id;
+
+	ATF_REQUIRE(fd >= 0);
+	id = facts_record_id(fd);
+	close(fd);
+	ATF_REQUIRE(id != 0);
+	return id;
+}
+
+/*
+ * Before Linux 6.15, --show reads the mapping back from the mount's own
+ * utab record: statmount() is missing (ENOSYS, Linux 6.1) or tells no
+ * maps (6.8 to 6.14).  Each way, the origin is the record.
+ */
+static void show_from_utab_as(int statmount_fault)
 {
 	struct sandbox sb;
 	struct diag d = { "" };
+	enum facts_origin from = FACTS_FROM_KERNEL;
 	char utab[400], *text = NULL;
 
-	(void)tc;
 	sandbox_enter(&sb);
 	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
 	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
 	ATF_REQUIRE_EQ_MSG(job(sb.src, sb.dst, NULL, false, &d), 0, "%s", d.msg);
 
-	show_test_no_statmount = true;
-	ATF_CHECK_EQ_MSG(show_mount(sb.dst, &text, &d), 0, "%s", d.msg);
+	/* The control: a kernel from 6.15 on tells the maps itself. */
+	ATF_CHECK_EQ_MSG(show_mount(sb.dst, -1, &text, &from, &d), 0, "%s", d.msg);
+	ATF_CHECK_EQ(from, kernel_tells_maps() ? FACTS_FROM_KERNEL :
+						 FACTS_FROM_RECORD);
+	free(text);
+	text = NULL;
+
+	facts_test_statmount = statmount_fault;
+	ATF_CHECK_EQ_MSG(show_mount(sb.dst, -1, &text, &from, &d), 0, "%s", d.msg);
 	ATF_CHECK_STREQ(text ? text : "",
 			"uidmap=0:100000:65536,gidmap=0:100000:65536");
+	ATF_CHECK_EQ(from, FACTS_FROM_RECORD);
 	free(text);
 	text = NULL;
 	/* Not idmapped, and idmapped without a record. */
-	ATF_CHECK_EQ(show_mount(sb.dir, &text, &d), -ENODATA);
+	ATF_CHECK_EQ(show_mount(sb.dir, -1, &text, &from, &d), -ENODATA);
 	ATF_CHECK(strstr(d.msg, "is not an idmapped mount"));
 	ATF_REQUIRE(unlink(utab) == 0);
-	ATF_CHECK_EQ(show_mount(sb.dst, &text, &d), -ENODATA);
+	ATF_CHECK_EQ(show_mount(sb.dst, -1, &text, &from, &d), -ENODATA);
 	ATF_CHECK_MSG(strstr(d.msg, "utab has no record"), "%s", d.msg);
-	show_test_no_statmount = false;
+	facts_test_statmount = 0;
 	unsetenv("LIBMOUNT_UTAB");
 	umount2(sb.dst, MNT_DETACH);
 	sandbox_leave(&sb);
 }
 
-/* A record of mount(8)'s shape names SRC, not the device, so libmount does
- * not merge it into the mount table: --show reads utab itself. */
+ROOT_TC(show_from_utab)
+ATF_TC_BODY(show_from_utab, tc)
+{
+	(void)tc;
+	show_from_utab_as(FACTS_TEST_NO_MAPS);
+}
+
+ROOT_TC(show_from_utab_enosys)
+ATF_TC_BODY(show_from_utab_enosys, tc)
+{
+	(void)tc;
+	show_from_utab_as(ENOSYS);
+}
+
+/*
+ * A record of mount(8)'s shape names SRC, not the device, so libmount does
+ * not merge it into the mount table: --show reads utab itself, and takes
+ * only the record that names this very mount's id; a record for the same
+ * target that names another mount (an older one, or none) is not its.
+ */
 ROOT_TC(show_from_utab_mount8_shape)
 ATF_TC_BODY(show_from_utab_mount8_shape, tc)
 {
 	struct sandbox sb;
 	struct diag d = { "" };
+	enum facts_origin from;
 	char utab[400], *text = NULL;
+	uint64_t id;
 	FILE *f;
 
 	(void)tc;
@@ -440,21 +501,141 @@ ATF_TC_BODY(show_from_utab_mount8_shape, tc)
 	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
 	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
 	ATF_REQUIRE_EQ_MSG(job(sb.src, sb.dst, NULL, true, &d), 0, "%s", d.msg);
+	id = record_id_of(sb.dst);
 	f = fopen(utab, "w");
 	ATF_REQUIRE(f);
-	fprintf(f, "SRC=%s TARGET=/elsewhere ROOT=/ OPTS=x-idmap.uidmap=1:2:3,x-idmap.gidmap=1:2:3\n"
-		"SRC=%s TARGET=%s ROOT=/ OPTS=x-idmap.uidmap=\"0:100000:1000,1000:0:1\",x-idmap.gidmap=0:100000:65536,x-foo=a\\040b,x-systemd.automount\n",
-		sb.src, sb.src, sb.dst);
+	fprintf(f, "SRC=%s TARGET=/elsewhere ROOT=/ OPTS=x-idmap.uidmap=1:2:3,x-idmap.gidmap=1:2:3,x-idmap.id=%" PRIu64 "\n"
+		"SRC=%s TARGET=%s ROOT=/ OPTS=x-idmap.uidmap=\"0:100000:1000,1000:0:1\",x-idmap.gidmap=0:100000:65536,x-foo=a\\040b,x-systemd.automount,x-idmap.id=%" PRIu64 "\n"
+		"SRC=%s TARGET=%s ROOT=/ OPTS=x-idmap.uidmap=7:7:7,x-idmap.gidmap=7:7:7,x-idmap.id=%" PRIu64 "\n"
+		"SRC=%s TARGET=%s ROOT=/ OPTS=x-idmap.uidmap=8:8:8,x-idmap.gidmap=8:8:8\n",
+		sb.src, id, sb.src, sb.dst, id, sb.src, sb.dst, id + 1,
+		sb.src, sb.dst);
 	ATF_REQUIRE(fclose(f) == 0);
 
-	show_test_no_statmount = true;
-	ATF_CHECK_EQ_MSG(show_mount(sb.dst, &text, &d), 0, "%s", d.msg);
+	facts_test_statmount = FACTS_TEST_NO_MAPS;
+	ATF_CHECK_EQ_MSG(show_mount(sb.dst, -1, &text, &from, &d), 0, "%s", d.msg);
 	ATF_CHECK_STREQ(text ? text : "",
 			"uidmap=\"0:100000:1000,1000:0:1\",gidmap=0:100000:65536");
 	free(text);
-	show_test_no_statmount = false;
+	facts_test_statmount = 0;
 	unsetenv("LIBMOUNT_UTAB");
 	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
+/*
+ * remount compares a mapping given with the mount's: where statmount()
+ * cannot tell the maps (ENOSYS on Linux 6.1, no maps before 6.15), with
+ * the mount's utab record, and with nothing when there is none.
+ */
+static void remount_maps_as(int statmount_fault)
+{
+	struct sandbox sb;
+	struct diag d = { "" };
+	char utab[PATH_MAX];
+
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	ATF_REQUIRE_EQ_MSG(job(sb.src, sb.dst, NULL, false, &d), 0, "%s", d.msg);
+
+	facts_test_statmount = statmount_fault;
+	ATF_CHECK_EQ_MSG(job_with(sb.src, sb.dst, NULL,
+				  "remount,ro,uidmap=0:100000:65536,gidmap=0:100000:65536",
+				  true, &d), 0, "%s", d.msg);
+	d.msg[0] = '\0';
+	ATF_CHECK_EQ(job_with(sb.src, sb.dst, NULL,
+			      "remount,ro,uidmap=0:7:1,gidmap=0:7:1", true, &d),
+		     EXIT_MOUNT);
+	ATF_CHECK_MSG(strstr(d.msg, "remount: mounted with uidmap=0:100000:65536,gidmap=0:100000:65536;"),
+		      "%s", d.msg);
+	/* Without the record, nothing tells the mapping: not compared. */
+	ATF_REQUIRE(unlink(utab) == 0);
+	ATF_CHECK_EQ_MSG(job_with(sb.src, sb.dst, NULL,
+				  "remount,ro,uidmap=0:7:1,gidmap=0:7:1", true,
+				  &d), 0, "%s", d.msg);
+	/* The control: a kernel from 6.15 on tells the maps itself, and
+	 * the mapping is compared without the record. */
+	facts_test_statmount = 0;
+	ATF_CHECK_EQ(job_with(sb.src, sb.dst, NULL,
+			      "remount,ro,uidmap=0:7:1,gidmap=0:7:1", true, &d),
+		     kernel_tells_maps() ? EXIT_MOUNT : 0);
+	unsetenv("LIBMOUNT_UTAB");
+	umount2(sb.dst, MNT_DETACH);
+	sandbox_leave(&sb);
+}
+
+ROOT_TC(remount_maps_enosys)
+ATF_TC_BODY(remount_maps_enosys, tc)
+{
+	(void)tc;
+	remount_maps_as(ENOSYS);
+}
+
+ROOT_TC(remount_maps_no_maps)
+ATF_TC_BODY(remount_maps_no_maps, tc)
+{
+	(void)tc;
+	remount_maps_as(FACTS_TEST_NO_MAPS);
+}
+
+/* How many records utab holds. */
+static int utab_records(const char *utab)
+{
+	FILE *f = fopen(utab, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		n++;
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/*
+ * recursive records every idmapped mount of the tree, one libmount update
+ * each.  When one fails part-way, the tree stays mounted (exit 16) and
+ * the records already written are taken back: none is left.
+ */
+ROOT_TC(recursive_record_fails_part_way)
+ATF_TC_BODY(recursive_record_fails_part_way, tc)
+{
+	const char *opts =
+		"recursive,uidmap=0:100000:65536,gidmap=0:100000:65536";
+	struct sandbox sb;
+	struct diag d = { "" };
+	char utab[PATH_MAX], sub[PATH_MAX];
+
+	(void)tc;
+	sandbox_enter(&sb);
+	snprintf(utab, sizeof(utab), "%s/utab", sb.dir);
+	ATF_REQUIRE(setenv("LIBMOUNT_UTAB", utab, 1) == 0);
+	for (const char *s = "ab"; *s; s++) {
+		snprintf(sub, sizeof(sub), "%s/%c", sb.src, *s);
+		ATF_REQUIRE(mkdir(sub, 0755) == 0);
+		ATF_REQUIRE(mount("tmpfs", sub, "tmpfs", 0, NULL) == 0);
+	}
+
+	utab_test_fail_write = 3;
+	ATF_CHECK_EQ(job_with(sb.src, sb.dst, NULL, opts, false, &d), EXIT_UTAB);
+	utab_test_fail_write = 0;
+	ATF_CHECK_MSG(strstr(d.msg, "but cannot record its mapping in") &&
+		      strstr(d.msg, "; the records already written for this tree (2) were removed again"),
+		      "%s", d.msg);
+	ATF_CHECK_EQ(utab_records(utab), 0);
+	ATF_CHECK(is_mounted(sb.dst));
+	ATF_REQUIRE(umount2(sb.dst, MNT_DETACH) == 0);
+
+	/* The control: the whole tree, three records. */
+	ATF_CHECK_EQ_MSG(job_with(sb.src, sb.dst, NULL, opts, false, &d), 0,
+			 "%s", d.msg);
+	ATF_CHECK_EQ(utab_records(utab), 3);
+	umount2(sb.dst, MNT_DETACH);
+	unsetenv("LIBMOUNT_UTAB");
 	sandbox_leave(&sb);
 }
 
@@ -1053,6 +1234,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, source_swapped_after_clone);
 	ATF_TP_ADD_TC(tp, already_idmapped_old_kernel);
 	ATF_TP_ADD_TC(tp, show_from_utab);
+	ATF_TP_ADD_TC(tp, show_from_utab_enosys);
+	ATF_TP_ADD_TC(tp, remount_maps_enosys);
+	ATF_TP_ADD_TC(tp, remount_maps_no_maps);
+	ATF_TP_ADD_TC(tp, recursive_record_fails_part_way);
 	ATF_TP_ADD_TC(tp, utab_record_without_statmount);
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, overlay_staged_ebadf);

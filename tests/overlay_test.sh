@@ -331,6 +331,75 @@ expect_err 'option "redirect_dir" would change the filesystem'
 EOS
 }
 
+overlay_case remount_layers "remount with layer options: other layers are refused (exit 1) and change nothing; the own ones are accepted, and unnamed attributes stay"
+remount_layers_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+L="lowerdir=$W/ext4/l1:$W/ext4/l2,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
+expect_exit 0 mount -t idmap.overlay -o "$L,$MAPS,nosuid,nodev,noexec" overlay "$W/mnt"
+flags() {
+	assert_vfs "$W/mnt" "$1"
+	for f in nosuid nodev noexec; do
+		assert_vfs "$W/mnt" "$f"
+	done
+}
+# Layers that are not the overlay's: refused, named, nothing changes.
+expect_exit 1 mount -t idmap.overlay -o "remount,ro,lowerdir=/nonexistent:/etc" overlay "$W/mnt"
+expect_one_line_err
+expect_err "^mount\\.idmap: $W/mnt: remount: option \"lowerdir\" would change the filesystem"
+flags rw
+expect_exit 1 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o remount,upperdir=/root
+expect_one_line_err
+expect_err 'remount: option "upperdir" would change the filesystem'
+flags rw
+expect_exit 1 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o "remount,ro,$L,workdir=$W/ext4/rw"
+expect_err 'remount: option "workdir" would change the filesystem'
+flags rw
+# Its own layers, as given when mounting: accepted, and what is not
+# named stays.
+expect_exit 0 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o "remount,ro,$L"
+flags ro
+# As an fstab entry passes them (mount -o remount DIR).
+printf 'overlay %s idmap.overlay %s,X-idmap.uidmap=0:100000:65536,X-idmap.gidmap=0:100000:65536 0 0\n' "$W/mnt" "$L" >"$W/fstab"
+expect_exit 0 env LIBMOUNT_FSTAB="$W/fstab" mount -o remount,rw "$W/mnt"
+flags rw
+assert_owner "$W/mnt/b" 100005 100005
+EOS
+}
+
+overlay_case stacked "a plain overlay mounted over an idmap.overlay is not taken for it: --show, remount, umount"
+stacked_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+mk_layers "$W/ext4"
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,$MAPS,nosuid,nodev,noexec" overlay "$W/mnt"
+# A plain overlay on top, which libmount merges the record with.
+mount -t overlay overlay -o "lowerdir=$W/ext4/l1:$W/ext4/l2" "$W/mnt"
+expect_exit 32 "$HELPER" --show "$W/mnt"
+expect_one_line_err
+expect_err "\"$W/mnt\" is not an idmapped mount"
+expect_exit 32 mount -t idmap.overlay -o remount,ro "$W/mnt"
+expect_err 'remount: not an idmapped mount'
+expect_exit 32 "$HELPER" overlay "$W/mnt" -t idmap.overlay -o remount,nosuid
+# findmnt lists both mounts; the top one is the last.
+[ "$(findmnt -n -o VFS-OPTIONS --mountpoint "$W/mnt" | tail -n 1)" = rw,relatime ] ||
+	fail "the plain overlay changed: $(findmnt -n -o VFS-OPTIONS --mountpoint "$W/mnt")"
+# The listing names the idmapped overlay below, by its own id.
+expect_exit 0 "$HELPER" --show
+[ "$(cat "$OUT")" = "$W/mnt	uidmap=0:100000:65536,gidmap=0:100000:65536" ] ||
+	fail "--show (all) printed: $(cat "$OUT")"
+# umount(8) removes the last record for DIR, whichever mount it is of:
+# the idmapped overlay below is then left without one (README).
+umount "$W/mnt"
+assert_vfs "$W/mnt" nosuid
+! grep -q "TARGET=$W/mnt " /run/mount/utab || fail "utab: $(cat /run/mount/utab)"
+expect_exit 32 "$HELPER" --show "$W/mnt"
+expect_err "\"$W/mnt\" is not an idmapped mount"
+umount "$W/mnt"
+EOS
+}
+
 overlay_case fake "-f checks the layers and options, and writes and mounts nothing"
 fake_body() {
 	{ layers; cat <<'EOS'; } | e2e_run
@@ -361,7 +430,7 @@ EOS
 
 atf_init_test_cases() {
 	for c in layers lower_only escaped_comma upper_owner userns options \
-		errors fstab_utab remount fake; do
+		errors fstab_utab remount remount_layers stacked fake; do
 		atf_add_test_case "$c"
 	done
 }

@@ -150,7 +150,13 @@ assert_vfs "$W/mnt" rw
 other='3:1003:1,0:1000:1,4:1004:1,6:1007:1,1:1001:1,5:1005:1,2:1002:1'
 expect_exit 32 mount -t idmap -o "remount,ro,uidmap=\"$other\",gidmap=\"$seven\"" "$W/ext4" "$W/mnt"
 expect_one_line_err
-expect_err "remount: mounted with uidmap=\"0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1\""
+# The mount's own mapping: as the kernel holds it (sorted, Linux 6.15),
+# or before, as its utab record keeps it (as given).
+if kernel_at_least 6 15; then
+	expect_err "remount: mounted with uidmap=\"0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1\""
+else
+	expect_err "remount: mounted with uidmap=\"$seven\""
+fi
 assert_vfs "$W/mnt" rw
 EOS
 }
@@ -243,9 +249,40 @@ assert_idmapped "$W/mnt"
 EOS
 }
 
+remount_case verbose "-v on a remount prints what the remount does, not a bind"
+verbose_body() {
+	e2e_run <<'EOS'
+e2e_setup
+expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
+expect_exit 0 mount -v -t idmap -o "remount,ro,nosuid,noatime,$MAP1000" "$W/ext4" "$W/mnt"
+expect_out "^mount\\.idmap: remount of the idmapped mount at \"$W/mnt\": its attributes change, its idmap stays\$"
+expect_out '^  set: ro, nosuid$'
+expect_out '^  atime: noatime$'
+expect_out '^  uid: on-disk 1000 .* seen as 0$'
+if kernel_at_least 6 15; then
+	expect_out '^  mapping: the mount.s own, read from the kernel \(statmount\)$'
+else
+	expect_out '^  mapping: the mount.s own, read from its utab record: this kernel cannot tell'
+fi
+! grep -q 'bind' "$OUT" || fail "-v printed a bind: $(cat "$OUT")"
+assert_vfs "$W/mnt" ro
+# DIR alone: mount(8) passes the whole set back; recursive is said.
+expect_exit 0 mount -v -t idmap -o remount,rw,recursive "$W/mnt"
+expect_out "^mount\\.idmap: remount of the idmapped mount at \"$W/mnt\" and of every mount below it: "
+expect_out '^  clear: ro$'
+expect_out "whole set"
+! grep -q 'bind' "$OUT" || fail "-v printed a bind: $(cat "$OUT")"
+assert_vfs "$W/mnt" rw
+# -f -v: the plan, and nothing changes.
+expect_exit 0 "$HELPER" "$W/ext4" "$W/mnt" -f -v -o remount,ro
+expect_out '^mount\.idmap: \(fake\) remount of the idmapped mount'
+assert_vfs "$W/mnt" rw
+EOS
+}
+
 atf_init_test_cases() {
 	for tc in recursive symlink not_idmapped source maps dir_alone dir_alone_newfs \
-		plain_mount8; do
+		plain_mount8 verbose; do
 		atf_add_test_case "$tc"
 	done
 }
