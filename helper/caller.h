@@ -3,8 +3,14 @@
  * What mount(8), when it is our parent, was asked to do: a helper's argv
  * does not tell everything that decides what we must do.  x-* options on
  * its command line reach neither our argv nor an fstab entry, yet make it
- * write a utab record of its own (utab.c); and mount -a skips what is
- * mounted, which libmount cannot tell for an idmapped bind.
+ * write a utab record of its own (utab.c); X-mount.idmap= and the
+ * X-idmap.* options there are a mapping; -T/--fstab names the fstab that
+ * holds the entry; and mount -a skips what is mounted, which libmount
+ * cannot tell for an idmapped bind.
+ *
+ * Read only from a parent that runs a program named mount with our own
+ * uid in every field (SECURITY.md): its command line then tells nothing
+ * that it could not have done itself.
  */
 #ifndef MOUNT_IDMAP_CALLER_H
 #define MOUNT_IDMAP_CALLER_H
@@ -17,7 +23,9 @@ struct caller {
 	bool all;		/* mount -a */
 	const char **opts;	/* the -o values of its command line */
 	size_t nopts;
-	char *cmdline;		/* what @opts point into */
+	const char **fstabs;	/* its -T/--fstab files, in order */
+	size_t nfstabs;
+	char *cmdline;		/* what @opts and @fstabs point into */
 };
 
 /* Read our parent's /proc entries; before -N moves us, since the target

@@ -139,30 +139,53 @@ int remount_check_params(const struct remount_target *t,
 	return 0;
 }
 
-int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req, struct diag *d)
+/*
+ * Does the mount at @path map ids otherwise than @req?  1 when it does,
+ * with its own mapping as options in *@had (malloc'ed); 0 when it maps the
+ * same, or when that cannot be told; or -ENOMEM.
+ */
+static int mapping_differs(const char *path, const struct idmap_request *req,
+			   char **had)
 {
 	struct idmap_request have;
 	struct diag ignored;
 	int r = 0;
 
+	*had = NULL;
 	if (req->userns || (!req->uid.n && !req->gid.n))
 		return 0;
 	options_init(&have);
 	have.resolver = req->resolver;
 	/* Unknown (before Linux 6.15, without a utab record) passes. */
-	if (show_read(t->path, &have, &ignored) == 0 && !have.userns &&
+	if (show_read(path, &have, &ignored) == 0 && !have.userns &&
 	    !(idmap_same(&req->uid, &have.uid) &&
 	      idmap_same(&req->gid, &have.gid))) {
-		_cleanup_free_ char *had = options_format(&have, "");
-
-		r = !had ? diag_fail(d, ENOMEM, "out of memory") :
-			diag_fail(d, EINVAL,
-				"remount: mounted with %s; its idmap cannot change while it is mounted: unmount it and mount again",
-				had);
+		*had = options_format(&have, "");
+		r = *had ? 1 : -ENOMEM;
 	}
 	options_free(&have);
 	return r;
+}
+
+int remount_check_mapping(const char *path, const struct idmap_request *req,
+			  const char *fstab, bool all, struct diag *d)
+{
+	_cleanup_free_ char *had = NULL, *want = NULL;
+	int r = mapping_differs(path, req, &had);
+
+	if (r == 1)
+		want = options_format(req, "");
+	if (r < 0 || (r == 1 && !want))
+		return diag_fail(d, ENOMEM, "out of memory");
+	if (r == 0)
+		return 0;
+	return diag_fail(d, all ? EEXIST : EINVAL,
+		"%s with %s, but %s %s %s; %s: unmount %s and mount it again (systemctl restart, for a unit)",
+		all ? "mounted already" : "remount: mounted", had,
+		fstab ? fstab : "the options", fstab ? "says" : "say", want,
+		all ? "mount -a leaves a mounted entry as it is" :
+		      "the idmap of a mounted tree cannot change, so nothing was changed",
+		path);
 }
 
 int remount_apply(const struct remount_target *t,

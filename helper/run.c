@@ -63,6 +63,12 @@ static bool nofail(const struct run_config *cfg)
 	return false;
 }
 
+/* The fstab file whose entry gave @req its mapping, or NULL. */
+static const char *fstab_of_mapping(const struct idmap_request *req)
+{
+	return req->mapping_from_fstab ? options_fstab_name(req) : NULL;
+}
+
 /*
  * remount: DIR must be an idmapped mount, named by a path that is not a
  * symlink, and SRC its source; the options that mount(8) passes back (the
@@ -92,7 +98,8 @@ static int remount_job(const struct run_config *cfg,
 	if (r < 0)
 		return r;
 	*stage = STAGE_MOUNT;
-	r = remount_check_mapping(&t, req, d);
+	r = remount_check_mapping(cfg->target, req, fstab_of_mapping(req),
+				  false, d);
 	if (r == 0 && !cfg->fake)
 		r = remount_apply(&t, req, d);
 	return r;
@@ -120,8 +127,26 @@ static int check_absolute(const struct run_config *cfg, struct diag *d)
 		rel);
 }
 
-static int prepare(const struct run_config *cfg, struct idmap_request *req,
-		   struct diag *d)
+/* The mapping that mount(8) dropped: the X-* options of its own command
+ * line (-o X-mount.idmap=...), then those of the fstab entry. */
+static int fill_dropped(const struct run_config *cfg,
+			const struct caller *c, struct idmap_request *req,
+			struct diag *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < c->nopts && r >= 0; i++)
+		r = options_fill_dropped(req, c->opts[i], d);
+	if (r < 0 || options_have_mapping(req))
+		return r;
+	/* remount: only a mapping written somewhere is compared. */
+	if (req->remount && (req->userns || req->uid.n || req->gid.n))
+		return 0;
+	return options_from_fstab(req, cfg->source, cfg->target, d);
+}
+
+static int prepare(const struct run_config *cfg, const struct caller *c,
+		   struct idmap_request *req, struct diag *d)
 {
 	int r = check_absolute(cfg, d);
 
@@ -130,6 +155,8 @@ static int prepare(const struct run_config *cfg, struct idmap_request *req,
 
 	req->sloppy = cfg->sloppy;
 	req->newfs = cfg->fstype != NULL;
+	req->fstab_files = c->fstabs;
+	req->nfstab_files = c->nfstabs;
 	for (size_t i = 0; i < cfg->nopts; i++) {
 		r = options_parse(req, cfg->opts[i], d);
 		if (r < 0)
@@ -140,17 +167,14 @@ static int prepare(const struct run_config *cfg, struct idmap_request *req,
 		if (r < 0)
 			return r;
 	}
-	if (req->remount) {
-		/* The mapping stays; one given (systemd passes the unit's
-		 * options again) has to be well-formed, and remount_job()
-		 * compares it with the mount's. */
-		if (!req->userns && !req->uid.n && !req->gid.n)
-			return 0;
-	} else if (!options_have_mapping(req)) {
-		r = options_from_fstab(req, cfg->source, cfg->target, d);
-		if (r < 0)
-			return r;
-	}
+	r = fill_dropped(cfg, c, req, d);
+	if (r < 0)
+		return r;
+	/* remount: the mapping stays; one given (systemd passes the unit's
+	 * options again, mount(8) the fstab entry's) has to be well-formed,
+	 * and remount_job() compares it with the mount's. */
+	if (req->remount && !req->userns && !req->uid.n && !req->gid.n)
+		return 0;
 	options_fill_identity(req);
 	return options_check(req, d);
 }
@@ -172,10 +196,11 @@ void run_state_free(struct run_state *st)
 int run_prepare(const struct run_config *cfg, struct run_state *st,
 		struct diag *d)
 {
-	int r = prepare(cfg, &st->req, d);
+	/* First: -T names the fstab, -o the X-* options dropped. */
+	int r = caller_read(&st->caller);
 
-	if (r == 0 && !st->req.remount)
-		r = caller_read(&st->caller);
+	if (r == 0)
+		r = prepare(cfg, &st->caller, &st->req, d);
 	if (r == 0 && !st->req.remount && !cfg->fake && !cfg->nomtab)
 		r = utab_plan(cfg, &st->caller, &st->req, &st->record);
 	if (r == -ENOMEM)
@@ -227,7 +252,10 @@ static int mount_job(const struct run_config *cfg,
 	/* What mount -a would skip, were it able to tell. */
 	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target,
 							   self))
-		return 0;
+		/* It stays as it is: right only while the entry still
+		 * says its mapping. */
+		return remount_check_mapping(cfg->target, req,
+					     fstab_of_mapping(req), true, d);
 
 	r = attach_mount(&(struct attach_plan){
 				 .source = cfg->source,
