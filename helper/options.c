@@ -608,6 +608,9 @@ int options_fill_dropped(struct idmap_request *req, const char *optstr,
 
 	if (!more)
 		return diag_fail(d, ENOMEM, "out of memory");
+	if (optstr &&
+	    mnt_optstr_get_option(optstr, "X-mount.idmap", NULL, NULL) == 0)
+		req->x_mount_idmap = true;
 	options_init(more);
 	more->resolver = req->resolver;
 	r = parse(more, optstr, true, d);

@@ -34,6 +34,8 @@ struct idmap_request {
 	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
 	bool mapping_from_fstab;	/* that entry gave a map */
+	/* X-mount.idmap was among the options that mount(8) dropped */
+	bool x_mount_idmap;
 	char *fstab_options;	/* that entry's whole option string */
 	/* The fstab files that mount(8) was given (-T, --fstab), in order;
 	 * none: libmount's own, LIBMOUNT_FSTAB or /etc/fstab.  Borrowed. */

@@ -5,6 +5,7 @@
  * code of mount(8), by the stage at which it failed.
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include <libmount.h>
 
@@ -184,6 +185,7 @@ void run_state_init(struct run_state *st)
 	options_init(&st->req);
 	st->caller = (struct caller){ 0 };
 	st->record = (struct utab_plan){ 0 };
+	st->unmounted = false;
 }
 
 void run_state_free(struct run_state *st)
@@ -208,9 +210,8 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 	return exit_code(STAGE_OPTIONS, r);
 }
 
-static int mount_job(const struct run_config *cfg,
-		     const struct run_state *st, enum stage *stage,
-		     struct diag *d)
+static int mount_job(const struct run_config *cfg, struct run_state *st,
+		     enum stage *stage, struct diag *d)
 {
 	const struct idmap_request *req = &st->req;
 	/* Reaped last, after the mount and its record, on every path. */
@@ -272,6 +273,7 @@ static int mount_job(const struct run_config *cfg,
 				 .nparams = req->nparams,
 			 }, d);
 	/* ATTACH_NO_SOURCE: nothing is mounted, so nothing is recorded. */
+	st->unmounted = r == ATTACH_NO_SOURCE;
 	if (r != 0 || cfg->fake || cfg->nomtab)
 		return r < 0 ? r : 0;
 
@@ -279,11 +281,24 @@ static int mount_job(const struct run_config *cfg,
 	return utab_record(cfg, req, &st->record, self, d);
 }
 
-int run_mount(const struct run_config *cfg, const struct run_state *st,
+int run_mount(const struct run_config *cfg, struct run_state *st,
 	      struct diag *d)
 {
 	enum stage stage;
 	int r = mount_job(cfg, st, &stage, d);
 
 	return exit_code(stage, r);
+}
+
+bool run_mount8_idmaps_after(const struct run_state *st)
+{
+	const char *ver = NULL;
+	unsigned int major, minor;
+
+	if (!st->caller.mount8 || !st->req.x_mount_idmap)
+		return false;
+	/* mount(8) runs with the libmount that we were linked with. */
+	mnt_get_library_version(&ver);
+	return ver && sscanf(ver, "%u.%u", &major, &minor) == 2 &&
+	       (major > 2 || (major == 2 && minor >= 39));
 }
