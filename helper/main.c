@@ -98,7 +98,10 @@ static void usage(FILE *out)
 "                                  util-linux X-mount.idmap syntax; no prefix\n"
 "                                  or b: feeds both maps\n"
 "  idmap=/PATH, userns=/PATH       use an existing user namespace\n"
-"  X-idmap.uidmap=, X-idmap.gidmap=, X-idmap.userns=  other spellings\n"
+"  X-idmap.uidmap=, X-idmap.gidmap=, X-idmap.userns=  other spellings;\n"
+"  X-mount.idmap=  util-linux's, as idmap=.  mount(8) drops X-* options: they\n"
+"             are read from the fstab entry (mount -T FILE, LIBMOUNT_FSTAB or\n"
+"             /etc/fstab) and from mount(8)'s -o\n"
 "\n"
 "Mount attributes (-o): ro rw nosuid suid nodev dev noexec exec noatime\n"
 "  atime relatime strictatime nodiratime diratime nosymfollow symfollow;\n"
@@ -126,7 +129,9 @@ static void usage(FILE *out)
 "  -V, --version  print the version\n"
 "\n"
 "Exit codes: 0 success, 1 bad usage or no privilege, 2 system error,\n"
-"16 utab not written, 32 mount failure.  See mount.idmap(8).\n");
+"16 utab not written, 32 mount failure; 126 for a failure when mount(8)\n"
+"2.39+ has X-mount.idmap, which it would otherwise apply to DIR itself.\n"
+"See mount.idmap(8).\n");
 }
 
 static int parse_argv(int argc, char **argv, struct config *cfg)
