@@ -289,6 +289,17 @@ wait_state() {
 	done
 }
 
+# wait_journal UNIT LINE: the journal of UNIT holds LINE.  The helper's
+# stderr reaches it through journald's stream; give it a moment.
+wait_journal() {
+	n=0
+	until sysd journalctl --no-pager -u "$1" | grep -qF "$2"; do
+		n=$((n + 1))
+		[ "$n" -le "$TICKS" ] || sysd_fail "the journal of $1 lacks: $2"
+		sleep 0.1
+	done
+}
+
 assert_state() {
 	got=$(sysd systemctl show -P ActiveState "$1")
 	[ "$got" = "$2" ] || sysd_fail "$1 is $got, want $2"
@@ -388,15 +399,8 @@ EOF
 	[ "$result" = exit-code ] || sysd_fail "Result=$result, want exit-code"
 	assert_unmounted /srv/bad
 
-	# The helper's stderr reaches the journal through journald's stream;
-	# give it a moment.
 	msg='mount.idmap: /srv/bad: uidmap: extent "0:1:0": COUNT must be at least 1'
-	n=0
-	until sysd journalctl --no-pager -u srv-bad.mount | grep -qF "$msg"; do
-		n=$((n + 1))
-		[ "$n" -le "$TICKS" ] || sysd_fail "the journal of srv-bad.mount lacks: $msg"
-		sleep 0.1
-	done
+	wait_journal srv-bad.mount "$msg"
 	sysd systemctl --no-pager status srv-bad.mount >status.out 2>&1
 	grep -qF "$msg" status.out || {
 		cat status.out >&2
@@ -607,12 +611,7 @@ reload_changed_map_body() {
 	! sysd systemctl reload srv-view.mount 2>/dev/null ||
 		sysd_fail "reload with another map succeeded"
 	msg='mount.idmap: /srv/view: remount: mounted with uidmap=0:100000:65536,gidmap=0:100000:65536, but the options say uidmap=0:200000:65536,gidmap=0:200000:65536; the idmap of a mounted tree cannot change, so nothing was changed: unmount /srv/view and mount it again (systemctl restart, for a unit)'
-	n=0
-	until sysd journalctl --no-pager -u srv-view.mount | grep -qF "$msg"; do
-		n=$((n + 1))
-		[ "$n" -le "$TICKS" ] || sysd_fail "the journal of srv-view.mount lacks: $msg"
-		sleep 0.1
-	done
+	wait_journal srv-view.mount "$msg"
 	vfs=$(sysd findmnt -n -o VFS-OPTIONS --mountpoint /srv/view)
 	echo ",$vfs," | grep -q ',ro,' || sysd_fail "the failed reload changed /srv/view: $vfs"
 	assert_idmapped /srv/view
