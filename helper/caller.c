@@ -47,13 +47,8 @@ static int add_string(const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-/*
- * mount(8)'s command line, read with mount(8)'s own option table (the
- * union of 2.38's and 2.41's), so that every spelling it accepts reads
- * the same here: -T F, -TF, --fstab F, --fstab=F, --fst=F, -aT F, and
- * options after the operands.  We want -o, -T and -a.
- */
-static int parse_cmdline(struct caller *c, size_t len)
+/* mount(8)'s own option table: the union of 2.38's and 2.41's. */
+int caller_parse_cmdline(struct caller *c, size_t len)
 {
 	static const char shortopts[] = "+aBcfFhilL:m::Mno:O:rRsU:vVwt:T:N:";
 	enum { OTHER = 1000 };
@@ -206,7 +201,7 @@ int caller_read(struct caller *c)
 	c->cmdline = read_proc(ppid, "cmdline", &len);
 	if (!c->cmdline)
 		return len ? -ENOMEM : 0;
-	r = parse_cmdline(c, len);
+	r = caller_parse_cmdline(c, len);
 	/* Still our parent: the PID was not reused by another process
 	 * while we read (an orphan gets a new parent). */
 	if (r == 0 && getppid() != ppid)

@@ -35,6 +35,15 @@ int caller_read(struct caller *c);
 void caller_free(struct caller *c);
 
 /*
+ * mount(8)'s command line, @len bytes of NUL-terminated arguments in
+ * @c->cmdline (as /proc/PID/cmdline holds them), into @c: read with
+ * mount(8)'s own option table, so that every spelling it accepts reads the
+ * same here (-T F, -TF, --fstab F, --fstab=F, --fst F, -aT F, options
+ * after the operands, "--").  Pure; returns 0 or -ENOMEM.
+ */
+int caller_parse_cmdline(struct caller *c, size_t len);
+
+/*
  * mount -a on an entry that is mounted already: @target's top mount is an
  * idmapped mount of @source.  libmount compares the entry's source with
  * mountinfo's, which for a bind is the device, so it would mount the
