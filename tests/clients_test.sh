@@ -10,11 +10,22 @@
 
 # The fstab that mount(8) reads without -T: a private one, with an entry
 # for $W/mnt that maps otherwise, so that reading it shows.
+#
+# $W/ext4b: a second source on the work directory's filesystem, beside
+# $W/ext4 (Linux 6.1 cannot idmap the tmpfs of e2e_setup).
 CLIENTS_LIB='
+second_source() {
+	mkdir "$W/ext4b"
+	touch "$W/ext4b/u1000" "$W/ext4b/u100000"
+	chown 1000:1000 "$W/ext4b/u1000"
+	chown 100000:100000 "$W/ext4b/u100000"
+}
+
 private_etc_fstab() {
 	echo "$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:99:1,X-idmap.gidmap=1000:99:1 0 0" >"$W/etc-fstab"
 	mount --bind "$W/etc-fstab" /etc/fstab
 	unset LIBMOUNT_FSTAB
+	second_source
 }
 '
 
@@ -100,7 +111,7 @@ private_etc_fstab
 mkdir "$W/mnt2"
 cat >"$W/fleet" <<EOF
 $W/ext4 $W/mnt idmap X-idmap.uidmap=1000:7:1,X-idmap.gidmap=1000:8:1 0 0
-$W/tmpfs $W/mnt2 idmap X-mount.idmap=b:1000:5:1 0 0
+$W/ext4b $W/mnt2 idmap X-mount.idmap=b:1000:5:1 0 0
 EOF
 expect_exit 0 mount -a -T "$W/fleet"
 assert_owner "$W/mnt/u1000" 7 8
@@ -194,12 +205,12 @@ mkdir "$W/mnt2"
 # util-linux's syntax: u:/g:/b: prefixes, extents separated by blanks.
 cat >"$W/fleet" <<EOF
 $W/ext4 $W/mnt idmap X-mount.idmap=u:1000:3:1\\040g:1000:4:1\\0400:100000:1 0 0
-$W/tmpfs $W/mnt2 idmap nosuid,X-mount.idmap=b:1000:0:1 0 0
+$W/ext4b $W/mnt2 idmap nosuid,X-mount.idmap=b:1000:0:1 0 0
 EOF
 expect_exit 0 mount -T "$W/fleet" "$W/mnt"
 assert_owner "$W/mnt/u1000" 3 4
 assert_owner "$W/mnt/root" 100000 100000
-expect_exit 0 mount -T "$W/fleet" "$W/tmpfs"
+expect_exit 0 mount -T "$W/fleet" "$W/ext4b"
 assert_owner "$W/mnt2/u1000" 0 0
 assert_vfs "$W/mnt2" nosuid
 # One mount at each, of SRC (not of the target onto itself): on 2.39 and
@@ -211,13 +222,13 @@ umount "$W/mnt" "$W/mnt2"
 assert_not_mounted "$W/mnt"
 assert_not_mounted "$W/mnt2"
 # On mount(8)'s command line.
-expect_exit 0 mount -t idmap -o X-mount.idmap=b:1000:0:1 "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o X-mount.idmap=b:1000:0:1 "$W/ext4b" "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
 [ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
 umount "$W/mnt"
 # A user namespace path, as util-linux allows.
 e2e_userns_start '1000 50 1' '1000 51 1'
-expect_exit 0 mount -t idmap -o "X-mount.idmap=/proc/$NSPID/ns/user" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o "X-mount.idmap=/proc/$NSPID/ns/user" "$W/ext4b" "$W/mnt"
 e2e_userns_stop
 assert_owner "$W/mnt/u1000" 50 51
 umount "$W/mnt"
@@ -252,7 +263,7 @@ assert_not_mounted "$W/mnt"
 expect_exit "$code" mount -t idmap -o X-mount.idmap=b:1000:0:1 "$W/nosrc" "$W/mnt"
 assert_not_mounted "$W/mnt"
 # A bad map that util-linux accepts (trailing junk): refused, nothing left.
-expect_exit "$((code == 32 ? 1 : code))" mount -t idmap -o X-mount.idmap=b:1000:0:1x "$W/tmpfs" "$W/mnt"
+expect_exit "$((code == 32 ? 1 : code))" mount -t idmap -o X-mount.idmap=b:1000:0:1x "$W/ext4b" "$W/mnt"
 expect_err 'X-mount.idmap'
 assert_not_mounted "$W/mnt"
 # nofail and no SRC: nothing mounted, nothing left.

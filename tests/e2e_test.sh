@@ -267,14 +267,14 @@ umount "$W/mnt"
 # util-linux's own option: the same mount on 2.38, which ignores it, and
 # on 2.39 and later, whose own idmap step after the helper then fails
 # (the kernel does not idmap a mount twice) and is ignored.
-expect_exit 0 mount -t idmap -o X-mount.idmap=0:100000:65536 "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o X-mount.idmap=0:100000:65536 "$W/ext4" "$W/mnt"
 assert_owner "$W/mnt/root" 100000 100000
 [ -e "$W/mnt/u1000" ] || fail "the mount does not show SRC"
 [ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
 umount "$W/mnt"
 assert_not_mounted "$W/mnt"
 # Mixed with the helper's own map: the options given to the helper win.
-expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/tmpfs" "$W/mnt"
+expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/ext4" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
 assert_owner "$W/mnt/root" 65534 65534
