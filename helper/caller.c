@@ -225,8 +225,6 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 {
 	struct statx top;
 	struct stat src;
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
-	struct libmnt_fs *fs;
 
 	/* A bind shows the root of SRC at DIR: the same inode. */
 	if (statx(AT_FDCWD, target, 0, STATX_INO | STATX_MNT_ID, &top) < 0 ||
@@ -238,6 +236,5 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 		return false;
 	/* Only that mount's line: mount -a comes here for every entry, and
 	 * the table grows with each. */
-	mi = self_mountinfo_entry(self, top.stx_mnt_id);
-	return mi && mnt_table_first_fs(mi, &fs) == 0 && self_fs_idmapped(fs);
+	return self_mount_idmapped(self, top.stx_mnt_id);
 }

@@ -300,7 +300,7 @@ static int run(const struct config *cfg)
 		rc = print_plan(&cfg->run, &st.req);
 	if (rc == 0)
 		rc = run_mount(&cfg->run, &st, &d);
-	if ((rc || st.unmounted) && run_mount8_idmaps_after(&st)) {
+	if ((rc || st.unmounted) && run_mount8_idmaps_after(&cfg->run, &st)) {
 		/* One line, which explains mount(8)'s own after it. */
 		say(stderr, "mount.idmap: %s: %s; exit 126, so that mount(8) does not idmap DIR onto itself for X-mount.idmap (it then says that it failed to execute the helper)",
 		    cfg->run.target, st.unmounted ?

@@ -5,7 +5,9 @@
  * code of mount(8), by the stage at which it failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include <libmount.h>
 
@@ -290,7 +292,20 @@ int run_mount(const struct run_config *cfg, struct run_state *st,
 	return exit_code(stage, r);
 }
 
-bool run_mount8_idmaps_after(const struct run_state *st)
+/* Is the mount on top of @path, at its root, idmapped? */
+static bool top_idmapped(const char *path)
+{
+	struct statx stx;
+
+	return statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) == 0 &&
+	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_mask & STATX_MNT_ID) &&
+	       self_mount_idmapped(-1, stx.stx_mnt_id);
+}
+
+bool run_mount8_idmaps_after(const struct run_config *cfg,
+			     const struct run_state *st)
 {
 	const char *ver = NULL;
 	unsigned int major, minor;
@@ -299,6 +314,14 @@ bool run_mount8_idmaps_after(const struct run_state *st)
 		return false;
 	/* mount(8) runs with the libmount that we were linked with. */
 	mnt_get_library_version(&ver);
-	return ver && sscanf(ver, "%u.%u", &major, &minor) == 2 &&
-	       (major > 2 || (major == 2 && minor >= 39));
+	if (!ver || sscanf(ver, "%u.%u", &major, &minor) != 2 ||
+	    (major == 2 && minor < 39) || major < 2)
+		return false;
+	/*
+	 * Its idmap of a clone of an idmapped mount fails (the kernel does
+	 * not idmap a mount twice), and then nothing happens: a remount, or
+	 * mount -a on an entry that is mounted.  With -N, DIR is in another
+	 * namespace, which we may not have entered.
+	 */
+	return cfg->mntns || !top_idmapped(cfg->target);
 }

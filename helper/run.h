@@ -67,8 +67,10 @@ int run_mount(const struct run_config *cfg, struct run_state *st,
  * after it failed or mounted nothing: DIR onto itself, detaching what was
  * there.  Only a helper that could not be executed (exit 126) stops them.
  * True when @st is such a run, and a failure (or nothing mounted) must
- * exit EXIT_NOT_RUN.
+ * exit EXIT_NOT_RUN: unless DIR is an idmapped mount, which that step
+ * cannot change.
  */
-bool run_mount8_idmaps_after(const struct run_state *st);
+bool run_mount8_idmaps_after(const struct run_config *cfg,
+			     const struct run_state *st);
 
 #endif

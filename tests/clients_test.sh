@@ -276,6 +276,23 @@ touch "$W/mnt/mine"
 expect_exit "$code" mount -t idmap -o X-mount.idmap=b:1000:0:1 "$W/nosrc" "$W/mnt"
 [ -e "$W/mnt/mine" ] || fail "the tmpfs at $W/mnt is gone or covered"
 [ "$(count_idmapped)" = 0 ] || fail "an idmapped mount was left"
+umount "$W/mnt"
+# On an idmapped DIR, mount(8)'s own step cannot change anything: a
+# refused remount, or mount -a on a mounted entry, exits 32 on any version.
+cat >"$W/fleet" <<EOF
+$W/ext4b $W/mnt idmap X-mount.idmap=b:1000:0:1 0 0
+EOF
+expect_exit 0 mount -T "$W/fleet" "$W/mnt"
+sed -i 's/b:1000:0:1/b:1000:9:1/' "$W/fleet"
+expect_exit 32 mount -T "$W/fleet" -o remount,ro "$W/mnt"
+expect_one_line_err
+expect_err "remount: mounted with uidmap=1000:0:1,gidmap=1000:0:1, but $W/fleet says uidmap=1000:9:1,gidmap=1000:9:1"
+expect_exit 32 mount -a -T "$W/fleet"
+expect_one_line_err
+expect_err "mounted already with uidmap=1000:0:1"
+assert_vfs "$W/mnt" rw
+assert_owner "$W/mnt/u1000" 0 0
+[ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
 assert_no_helper_procs
 EOS
 }
