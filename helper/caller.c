@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,64 +35,149 @@ static char *read_proc(pid_t pid, const char *name, size_t *len)
 	return text;
 }
 
-static int add_opts(struct caller *c, const char *opts)
+/* Append @s to the array *@v of *@n strings. */
+static int add_string(const char ***v, size_t *n, const char *s)
 {
-	const char **grown = reallocarray(c->opts, c->nopts + 1,
-					  sizeof(*grown));
+	const char **grown = reallocarray(*v, *n + 1, sizeof(*grown));
 
 	if (!grown)
 		return -ENOMEM;
-	c->opts = grown;
-	c->opts[c->nopts++] = opts;
+	*v = grown;
+	(*v)[(*n)++] = s;
 	return 0;
 }
 
-/*
- * mount(8)'s command line: its -o values and -a.  Its getopt string is
- * "aBcfFhilL:m::Mno:O:rRsU:vVwt:T:N:" (2.38 to 2.41).
- */
-static int parse_cmdline(struct caller *c, size_t len)
+/* mount(8)'s own option table: the union of 2.38's and 2.41's. */
+int caller_parse_cmdline(struct caller *c, size_t len)
 {
-	enum { ARG_NONE, ARG_OPTIONS, ARG_OTHER } next = ARG_NONE;
-	char *argv = c->cmdline;
-	int r = 0;
+	static const char shortopts[] = "+aBcfFhilL:m::Mno:O:rRsU:vVwt:T:N:";
+	enum { OTHER = 1000 };
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "fstab", required_argument, NULL, 'T' },
+		{ "options", required_argument, NULL, 'o' },
+		{ "fake", no_argument, NULL, 'f' },
+		{ "fork", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "no-mtab", no_argument, NULL, 'n' },
+		{ "read-only", no_argument, NULL, 'r' },
+		{ "ro", no_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "read-write", no_argument, NULL, 'w' },
+		{ "rw", no_argument, NULL, 'w' },
+		{ "test-opts", required_argument, NULL, 'O' },
+		{ "types", required_argument, NULL, 't' },
+		{ "uuid", required_argument, NULL, 'U' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "bind", no_argument, NULL, 'B' },
+		{ "move", no_argument, NULL, 'M' },
+		{ "rbind", no_argument, NULL, 'R' },
+		{ "make-shared", no_argument, NULL, OTHER },
+		{ "make-slave", no_argument, NULL, OTHER },
+		{ "make-private", no_argument, NULL, OTHER },
+		{ "make-unbindable", no_argument, NULL, OTHER },
+		{ "make-rshared", no_argument, NULL, OTHER },
+		{ "make-rslave", no_argument, NULL, OTHER },
+		{ "make-rprivate", no_argument, NULL, OTHER },
+		{ "make-runbindable", no_argument, NULL, OTHER },
+		{ "map-groups", required_argument, NULL, OTHER },
+		{ "map-users", required_argument, NULL, OTHER },
+		{ "mkdir", optional_argument, NULL, 'm' },
+		{ "no-canonicalize", no_argument, NULL, 'c' },
+		{ "internal-only", no_argument, NULL, 'i' },
+		{ "show-labels", no_argument, NULL, 'l' },
+		{ "target", required_argument, NULL, OTHER },
+		{ "target-prefix", required_argument, NULL, OTHER },
+		{ "source", required_argument, NULL, OTHER },
+		{ "onlyonce", no_argument, NULL, OTHER },
+		{ "options-mode", required_argument, NULL, OTHER },
+		{ "options-source", required_argument, NULL, OTHER },
+		{ "options-source-force", no_argument, NULL, OTHER },
+		{ "namespace", required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_free_ char **argv = NULL;
+	size_t argc = 0;
+	int opt, r = 0;
 
-	/* argv[0] first, then each argument after its NUL. */
-	for (char *a = argv + strlen(argv) + 1; a < argv + len && r == 0;
-	     a += strlen(a) + 1) {
-		const char *opts = NULL;
+	for (char *a = c->cmdline; a < c->cmdline + len; a += strlen(a) + 1)
+		argc++;
+	if (argc == 0 || argc > INT_MAX - 1)
+		return 0;
+	argv = calloc(argc + 1, sizeof(*argv));
+	if (!argv)
+		return -ENOMEM;
+	argc = 0;
+	for (char *a = c->cmdline; a < c->cmdline + len; a += strlen(a) + 1)
+		argv[argc++] = a;
 
-		if (next != ARG_NONE) {
-			opts = next == ARG_OPTIONS ? a : NULL;
-			next = ARG_NONE;
-		} else if (strcmp(a, "--") == 0) {
-			break;
-		} else if (strcmp(a, "--all") == 0) {
-			c->all = true;
-		} else if (strcmp(a, "--options") == 0) {
-			next = ARG_OPTIONS;
-		} else if (strncmp(a, "--options=", 10) == 0) {
-			opts = a + 10;
-		} else if (a[0] == '-' && a[1] != '-') {
-			for (const char *ch = a + 1; *ch; ch++) {
-				if (*ch == 'a')
-					c->all = true;
-				if (*ch == 'o') {
-					opts = ch[1] ? ch + 1 : NULL;
-					next = ch[1] ? ARG_NONE : ARG_OPTIONS;
-					break;
-				}
-				if (strchr("LmOUtTN", *ch)) {
-					next = ch[1] || *ch == 'm' ? ARG_NONE :
-								     ARG_OTHER;
-					break;
-				}
-			}
+	/*
+	 * mount(8) permutes: an option after SRC or DIR counts.  We keep
+	 * the order ("+") and step over each operand ourselves, so that
+	 * getopt never reorders the array (which it would do behind
+	 * argv's const).  optind 0 starts getopt afresh after main's.
+	 */
+	opterr = 0;
+	optind = 0;
+	while (r == 0 && optind < (int)argc) {
+		int at = optind > 1 ? optind : 1;
+
+		opt = getopt_long((int)argc, argv, shortopts, longopts, NULL);
+		if (opt == -1) {
+			/* Past "--", which ends the options as for mount(8);
+			 * else at an operand, which we step over. */
+			if (optind > at)
+				break;
+			optind++;
+			continue;
 		}
-		if (opts)
-			r = add_opts(c, opts);
+		if (opt == 'a')
+			c->all = true;
+		else if (opt == 'o')
+			r = add_string(&c->opts, &c->nopts, optarg);
+		else if (opt == 'T')
+			r = add_string(&c->fstabs, &c->nfstabs, optarg);
 	}
+	optind = 1;
 	return r;
+}
+
+/* Are the uids of process @pid (real, effective, saved, fs) all @uid?
+ * 1 yes, 0 no (or unreadable), or -ENOMEM. */
+static int uids_are(pid_t pid, uid_t uid)
+{
+	size_t len;
+	_cleanup_free_ char *status = read_proc(pid, "status", &len);
+	unsigned long u[4];
+	const char *line;
+
+	if (!status)
+		return len ? -ENOMEM : 0;
+	line = strstr(status, "\nUid:");
+	if (!line || sscanf(line, "\nUid: %lu %lu %lu %lu", &u[0], &u[1],
+			    &u[2], &u[3]) != 4)
+		return 0;
+	for (size_t i = 0; i < 4; i++)
+		if (u[i] != uid)
+			return 0;
+	return 1;
+}
+
+/* Is the program that process @pid runs named "mount"? */
+static bool runs_mount(pid_t pid)
+{
+	char link[64], exe[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	return base && strcmp(base + 1, "mount") == 0;
 }
 
 int caller_read(struct caller *c)
@@ -104,21 +191,32 @@ int caller_read(struct caller *c)
 	comm = read_proc(ppid, "comm", &len);
 	if (!comm)
 		return len ? -ENOMEM : 0;
-	if (strcmp(comm, "mount\n") != 0)
+	/* mount(8) with our own privilege (SECURITY.md): its command line
+	 * then tells nothing that it could not have done itself. */
+	if (strcmp(comm, "mount\n") != 0 || !runs_mount(ppid))
 		return 0;
+	r = uids_are(ppid, geteuid());
+	if (r <= 0)
+		return r;
 	c->cmdline = read_proc(ppid, "cmdline", &len);
 	if (!c->cmdline)
 		return len ? -ENOMEM : 0;
-	c->mount8 = true;
-	r = parse_cmdline(c, len);
-	if (r < 0)
+	r = caller_parse_cmdline(c, len);
+	/* Still our parent: the PID was not reused by another process
+	 * while we read (an orphan gets a new parent). */
+	if (r == 0 && getppid() != ppid)
+		r = 1;
+	if (r != 0)
 		caller_free(c);
-	return r;
+	else
+		c->mount8 = true;
+	return r < 0 ? r : 0;
 }
 
 void caller_free(struct caller *c)
 {
 	free(c->opts);
+	free(c->fstabs);
 	free(c->cmdline);
 	*c = (struct caller){ 0 };
 }
@@ -127,8 +225,6 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 {
 	struct statx top;
 	struct stat src;
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
-	struct libmnt_fs *fs;
 
 	/* A bind shows the root of SRC at DIR: the same inode. */
 	if (statx(AT_FDCWD, target, 0, STATX_INO | STATX_MNT_ID, &top) < 0 ||
@@ -140,6 +236,5 @@ bool caller_already_mounted(const char *source, const char *target, int self)
 		return false;
 	/* Only that mount's line: mount -a comes here for every entry, and
 	 * the table grows with each. */
-	mi = self_mountinfo_entry(self, top.stx_mnt_id);
-	return mi && mnt_table_first_fs(mi, &fs) == 0 && self_fs_idmapped(fs);
+	return self_mount_idmapped(self, top.stx_mnt_id);
 }

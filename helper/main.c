@@ -99,7 +99,10 @@ static void usage(FILE *out)
 "                                  util-linux X-mount.idmap syntax; no prefix\n"
 "                                  or b: feeds both maps\n"
 "  idmap=/PATH, userns=/PATH       use an existing user namespace\n"
-"  X-idmap.uidmap=, X-idmap.gidmap=, X-idmap.userns=  other spellings\n"
+"  X-idmap.uidmap=, X-idmap.gidmap=, X-idmap.userns=  other spellings;\n"
+"  X-mount.idmap=  util-linux's, as idmap=.  mount(8) drops X-* options: they\n"
+"             are read from the fstab entry (mount -T FILE, LIBMOUNT_FSTAB or\n"
+"             /etc/fstab) and from mount(8)'s -o\n"
 "\n"
 "Mount attributes (-o): ro rw nosuid suid nodev dev noexec exec noatime\n"
 "  atime relatime strictatime nodiratime diratime nosymfollow symfollow;\n"
@@ -129,7 +132,9 @@ static void usage(FILE *out)
 "  -V, --version  print the version\n"
 "\n"
 "Exit codes: 0 success, 1 bad usage or no privilege, 2 system error,\n"
-"16 utab not written, 32 mount failure.  See mount.idmap(8).\n");
+"16 utab not written, 32 mount failure; 126 for a failure when mount(8)\n"
+"2.39+ has X-mount.idmap, which it would otherwise apply to DIR itself.\n"
+"See mount.idmap(8).\n");
 }
 
 static int parse_argv(int argc, char **argv, struct config *cfg)
@@ -402,8 +407,16 @@ static int run(const struct config *cfg)
 		rc = run_mount(&cfg->run, &st, &d);
 	if (rc == 0 && cfg->verbose && st.req.remount)
 		rc = print_compared(st.compared);
-	if (rc && d.msg[0])
+	if ((rc || st.unmounted) && run_mount8_idmaps_after(&cfg->run, &st)) {
+		/* One line, which explains mount(8)'s own after it. */
+		say(stderr, "mount.idmap: %s: %s; exit 126, so that mount(8) does not idmap DIR onto itself for X-mount.idmap (it then says that it failed to execute the helper)",
+		    cfg->run.target, st.unmounted ?
+			"source does not exist (nofail): nothing is mounted" :
+			d.msg[0] ? d.msg : "failed");
+		rc = EXIT_NOT_RUN;
+	} else if (rc && d.msg[0]) {
 		say_failed(&cfg->run, d.msg);
+	}
 	run_state_free(&st);
 	names_close(&names);
 	return rc;

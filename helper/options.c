@@ -66,6 +66,9 @@ static int own_option(const char *name, size_t len)
 		{ "recursive", OPT_BIND },
 	};
 
+	/* util-linux's own, which mount(8) drops before running us. */
+	if (name_is(name, len, "X-mount.idmap"))
+		return OPT_IDMAP;
 	if (len > 8 && (name[0] == 'X' || name[0] == 'x') &&
 	    memcmp(name + 1, "-idmap.", 7) == 0) {
 		name += 8;
@@ -404,7 +407,8 @@ static int apply_option(struct idmap_request *req, const char *name,
 	}
 }
 
-/* An X-idmap.* or x-idmap.* option: what an fstab entry may add. */
+/* An X-idmap.*, x-idmap.* or X-mount.idmap option: a mapping that mount(8)
+ * drops before it runs us. */
 static bool is_x_idmap(const char *name, size_t len)
 {
 	return len > 2 && (name[0] == 'X' || name[0] == 'x') &&
@@ -512,50 +516,83 @@ static bool line_holds(const char *line, const char *s)
 	return plain && strstr(plain, s);
 }
 
-/*
- * The entries of the fstab file whose line holds @target, parsed by
- * libmount, in their order: every entry whose target is @target is among
- * them.  mount -a runs us once per entry, and parsing every line of a long
- * fstab each time made it quadratic.  NULL when the fstab is not one
- * regular file (libmount then reads a directory).
- */
-static struct libmnt_table *fstab_lines_with(const char *target)
+/* Append to @tb the entries of the fstab file @path whose line holds
+ * @target.  false when @path is not one regular file (libmount then reads
+ * a directory) or cannot be read. */
+static bool add_lines_with(struct libmnt_table *tb, const char *path,
+			   const char *target)
 {
-	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	_cleanup_free_ char *text = NULL, *sub = NULL;
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_close_ int fd = -1;
-	const char *path = mnt_get_fstab_path();
 	size_t len, n = 0;
 	struct stat st;
 
 	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return NULL;
+		return false;
 	text = read_whole_fd(fd, (size_t)st.st_size + 2, &len);
 	/* Each line and a newline, which the last may lack, and a NUL. */
-	sub = malloc(len + 2);
-	if (!text || !sub)
-		return NULL;
+	sub = text ? malloc(len + 2) : NULL;
+	if (!sub)
+		return false;
 	for (char *line = text, *end; line < text + len; line = end + 1) {
 		end = strchrnul(line, '\n');
 		*end = '\0';
 		if (line_holds(line, target))
 			n += (size_t)sprintf(sub + n, "%s\n", line);
 	}
-	tb = mnt_new_table();
+	if (n == 0)
+		return true;
+	f = fmemopen(sub, n, "r");
+	return f && mnt_table_parse_stream(tb, f, path) == 0;
+}
+
+/*
+ * The entries of @req's fstab files whose line holds @target, parsed by
+ * libmount, in their order: every entry whose target is @target is among
+ * them.  mount -a runs us once per entry, and parsing every line of a long
+ * fstab each time made it quadratic.  NULL when a file is not a regular
+ * one.
+ */
+static struct libmnt_table *fstab_lines_with(const struct idmap_request *req,
+					     const char *target)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
+	const char *path = mnt_get_fstab_path();
+
 	if (!tb)
 		return NULL;
-	if (n) {
-		f = fmemopen(sub, n, "r");
-		if (!f || mnt_table_parse_stream(tb, f, path) < 0)
+	if (req->nfstab_files == 0)
+		return add_lines_with(tb, path, target) ? take_ptr(&tb) : NULL;
+	for (size_t i = 0; i < req->nfstab_files; i++)
+		if (!add_lines_with(tb, req->fstab_files[i], target))
 			return NULL;
-	}
 	return take_ptr(&tb);
 }
 
-int options_fstab_entry(const char *source, const char *target,
-			struct libmnt_table **tbp, struct libmnt_fs **fsp)
+/* Every entry of @req's fstab files, as mount(8) reads them. */
+static int parse_fstabs(const struct idmap_request *req,
+			struct libmnt_table *tb)
+{
+	int r = 0;
+
+	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */
+	if (req->nfstab_files == 0)
+		return mnt_table_parse_fstab(tb, NULL);
+	for (size_t i = 0; i < req->nfstab_files && r == 0; i++)
+		r = mnt_table_parse_fstab(tb, req->fstab_files[i]);
+	return r;
+}
+
+const char *options_fstab_name(const struct idmap_request *req)
+{
+	return req->nfstab_files ? req->fstab_files[0] : mnt_get_fstab_path();
+}
+
+int options_fstab_entry(const struct idmap_request *req, const char *source,
+			const char *target, struct libmnt_table **tbp,
+			struct libmnt_fs **fsp)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_cache *cache;
@@ -563,7 +600,7 @@ int options_fstab_entry(const char *source, const char *target,
 
 	*fsp = NULL;
 	/* The exact match, from the lines that can hold it. */
-	tb = fstab_lines_with(target);
+	tb = fstab_lines_with(req, target);
 	fs = tb ? mnt_table_find_pair(tb, source, target, MNT_ITER_BACKWARD) :
 		  NULL;
 	if (fs) {
@@ -577,8 +614,7 @@ int options_fstab_entry(const char *source, const char *target,
 	tb = mnt_new_table();
 	if (!tb)
 		return -ENOMEM;
-	/* NULL: libmount's own choice, LIBMOUNT_FSTAB or /etc/fstab. */
-	if (mnt_table_parse_fstab(tb, NULL) < 0)
+	if (parse_fstabs(req, tb) < 0)
 		return 0;
 	/*
 	 * mount(8) passes the entry's own strings, so an exact match is the
@@ -603,16 +639,46 @@ int options_fstab_entry(const char *source, const char *target,
 	return 0;
 }
 
+int options_fill_dropped(struct idmap_request *req, const char *optstr,
+			 struct diag *d)
+{
+	/* Two requests would not fit a small stack (ulimit -s 40). */
+	_cleanup_free_ struct idmap_request *more = malloc(sizeof(*more));
+	int r;
+
+	if (!more)
+		return diag_fail(d, ENOMEM, "out of memory");
+	if (optstr &&
+	    mnt_optstr_get_option(optstr, "X-mount.idmap", NULL, NULL) == 0)
+		req->x_mount_idmap = true;
+	options_init(more);
+	more->resolver = req->resolver;
+	r = parse(more, optstr, true, d);
+	if (r == 0 && (more->userns || more->uid.n || more->gid.n)) {
+		/* What was given wins, map by map; a user namespace given
+		 * replaces every map of @more. */
+		if (!req->userns && !req->uid.n && !req->gid.n) {
+			req->userns = more->userns;
+			more->userns = NULL;
+		}
+		if (!req->userns && !req->uid.n)
+			req->uid = more->uid;
+		if (!req->userns && !req->gid.n)
+			req->gid = more->gid;
+		r = 1;
+	}
+	options_free(more);
+	return r;
+}
+
 int options_from_fstab(struct idmap_request *req, const char *source,
 		       const char *target, struct diag *d)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_fs *fs;
-	/* Two requests would not fit a small stack (ulimit -s 40). */
-	_cleanup_free_ struct idmap_request *fst = NULL;
 	int r;
 
-	if (options_fstab_entry(source, target, &tb, &fs) < 0)
+	if (options_fstab_entry(req, source, target, &tb, &fs) < 0)
 		return diag_fail(d, ENOMEM, "out of memory");
 	req->fstab = fs != NULL;
 	if (!req->fstab)
@@ -622,28 +688,11 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 				    mnt_fs_get_options(fs) : "");
 	if (!req->fstab_options)
 		return diag_fail(d, ENOMEM, "out of memory");
-
-	fst = malloc(sizeof(*fst));
-	if (!fst)
-		return diag_fail(d, ENOMEM, "out of memory");
-	options_init(fst);
-	fst->resolver = req->resolver;
-	r = parse(fst, mnt_fs_get_options(fs), true, d);
-	if (r == 0) {
-		/* argv wins, option by option; a user namespace in argv
-		 * replaces every map of the entry. */
-		if (!req->userns && !req->uid.n && !req->gid.n) {
-			req->userns = fst->userns;
-			fst->userns = NULL;
-		}
-		if (!req->userns && !req->uid.n)
-			req->uid = fst->uid;
-		if (!req->userns && !req->gid.n)
-			req->gid = fst->gid;
-		r = 1;
-	}
-	options_free(fst);
-	return r;
+	r = options_fill_dropped(req, req->fstab_options, d);
+	if (r < 0)
+		return r;
+	req->mapping_from_fstab = r == 1;
+	return 1;
 }
 
 /* Append PREFIX+NAME=EXTENTS to *optstr, quoted when there are several:
@@ -729,11 +778,11 @@ int options_check(const struct idmap_request *req, struct diag *d)
 		return 0;
 	if (!req->uid.n && !req->gid.n)
 		return diag_fail(d, EINVAL,
-			"no mapping given: none in the options%s%s%s. Write uidmap=INNER:OUTER:COUNT,gidmap=INNER:OUTER:COUNT (or idmap=b:INNER:OUTER:COUNT, or userns=PATH) in the options, or X-idmap.uidmap=/X-idmap.gidmap= in the fstab entry of type idmap; mount(8) drops every X-* option, X-mount.idmap included, before it runs a helper",
+			"no mapping given: none in the options%s%s%s. Write uidmap=INNER:OUTER:COUNT,gidmap=INNER:OUTER:COUNT (or idmap=b:INNER:OUTER:COUNT, or userns=PATH) in the options, or X-idmap.uidmap=/X-idmap.gidmap= or X-mount.idmap= in the fstab entry of type idmap",
 			req->fstab < 0 ? "" : ", and ",
-			req->fstab < 0 ? "" : mnt_get_fstab_path(),
+			req->fstab < 0 ? "" : options_fstab_name(req),
 			req->fstab < 0 ? "" : req->fstab ?
-				" has an entry for this mount without X-idmap.* options" :
+				" has an entry for this mount without X-idmap.* or X-mount.idmap options" :
 				" has no idmap entry for this mount");
 	if (!req->uid.n || !req->gid.n) {
 		const char *miss = req->uid.n ? "gid" : "uid";

@@ -33,7 +33,14 @@ struct idmap_request {
 	struct fs_param *params;
 	size_t nparams;
 	int fstab;		/* -1: not read, 0: no entry, 1: entry used */
+	bool mapping_from_fstab;	/* that entry gave a map */
+	/* X-mount.idmap was among the options that mount(8) dropped */
+	bool x_mount_idmap;
 	char *fstab_options;	/* that entry's whole option string */
+	/* The fstab files that mount(8) was given (-T, --fstab), in order;
+	 * none: libmount's own, LIBMOUNT_FSTAB or /etc/fstab.  Borrowed. */
+	const char *const *fstab_files;
+	size_t nfstab_files;
 	/* Turns user, group and subid: names into numbers; NULL: numbers
 	 * only. */
 	const struct idmap_resolver *resolver;
@@ -43,7 +50,8 @@ struct idmap_request {
 enum option_kind {
 	OPT_UIDMAP,		/* uidmap=, X-idmap.uidmap= */
 	OPT_GIDMAP,		/* gidmap=, X-idmap.gidmap= */
-	OPT_IDMAP,		/* idmap= (util-linux syntax or a path) */
+	OPT_IDMAP,		/* idmap=, X-mount.idmap= (util-linux syntax
+				 * or a path) */
 	OPT_USERNS,		/* userns=, X-idmap.userns= */
 	OPT_VFS,		/* a per-mount attribute: ro, nosuid, ... */
 	OPT_BIND,		/* bind, rbind */
@@ -70,21 +78,33 @@ int options_parse(struct idmap_request *req, const char *optstr,
 bool options_have_mapping(const struct idmap_request *req);
 
 /*
- * The fstab entry of type idmap or idmap.FSTYPE for @source on @target:
- * *@fsp, in the table *@tbp (the caller unrefs it), or *@fsp NULL when
- * there is none.  Returns 0 or -ENOMEM.
+ * The fstab entry of type idmap or idmap.FSTYPE for @source on @target,
+ * in @req's fstab files: *@fsp, in the table *@tbp (the caller unrefs
+ * it), or *@fsp NULL when there is none.  Returns 0 or -ENOMEM.
  */
 struct libmnt_table;
 struct libmnt_fs;
-int options_fstab_entry(const char *source, const char *target,
-			struct libmnt_table **tbp, struct libmnt_fs **fsp);
+int options_fstab_entry(const struct idmap_request *req, const char *source,
+			const char *target, struct libmnt_table **tbp,
+			struct libmnt_fs **fsp);
+
+/* The fstab file to name in a message: the first of @req's, or
+ * libmount's. */
+const char *options_fstab_name(const struct idmap_request *req);
 
 /*
- * mount(8) drops X-* options before it runs a helper, so fill in what argv
- * lacks from the fstab entry of @source on @target: its X-idmap.uidmap=,
- * X-idmap.gidmap= and X-idmap.userns= (or x-idmap.*) options.  What argv
- * gave wins.  The fstab is libmount's (LIBMOUNT_FSTAB or /etc/fstab).
- * Returns 1 if an entry was used, 0 if none matched.
+ * mount(8) drops X-* options before it runs a helper.  Fill in what argv
+ * lacks from those options of @optstr: X-idmap.uidmap=, X-idmap.gidmap=,
+ * X-idmap.userns= (or x-idmap.*) and util-linux's X-mount.idmap=.  Maps
+ * already given win, map by map; a user namespace already given wins over
+ * every map.  Returns 1 if @optstr gave any, else 0.
+ */
+int options_fill_dropped(struct idmap_request *req, const char *optstr,
+			 struct diag *d);
+
+/*
+ * The same from the fstab entry of @source on @target (in @req's fstab
+ * files).  Returns 1 if an entry was found, 0 if none matched.
  */
 int options_from_fstab(struct idmap_request *req, const char *source,
 		       const char *target, struct diag *d);

@@ -137,15 +137,22 @@ int remount_check_params(const struct remount_target *t,
 	return 0;
 }
 
-int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req,
-			  enum remount_compared *how, struct diag *d)
+/*
+ * Does the mount @t map ids otherwise than @req?  1 when it does, with its
+ * own mapping as options in *@had (malloc'ed); 0 when it maps the same, or
+ * when that cannot be told; or -ENOMEM.  *@how says what it was compared
+ * with.
+ */
+static int mapping_differs(const struct remount_target *t,
+			   const struct idmap_request *req, char **had,
+			   enum remount_compared *how)
 {
 	struct idmap_request have;
 	enum facts_origin from;
 	struct diag ignored;
 	int r = 0;
 
+	*had = NULL;
 	if (req->userns || (!req->uid.n && !req->gid.n))
 		return 0;
 	options_init(&have);
@@ -160,15 +167,34 @@ int remount_check_mapping(const struct remount_target *t,
 					   REMOUNT_WITH_RECORD;
 	if (!(idmap_same(&req->uid, &have.uid) &&
 	      idmap_same(&req->gid, &have.gid))) {
-		_cleanup_free_ char *had = options_format(&have, "");
-
-		r = !had ? diag_fail(d, ENOMEM, "out of memory") :
-			diag_fail(d, EINVAL,
-				"remount: mounted with %s; its idmap cannot change while it is mounted: unmount it and mount again",
-				had);
+		*had = options_format(&have, "");
+		r = *had ? 1 : -ENOMEM;
 	}
 	options_free(&have);
 	return r;
+}
+
+int remount_check_mapping(const struct remount_target *t,
+			  const struct idmap_request *req, const char *fstab,
+			  bool all, enum remount_compared *how,
+			  struct diag *d)
+{
+	_cleanup_free_ char *had = NULL, *want = NULL;
+	int r = mapping_differs(t, req, &had, how);
+
+	if (r == 1)
+		want = options_format(req, "");
+	if (r < 0 || (r == 1 && !want))
+		return diag_fail(d, ENOMEM, "out of memory");
+	if (r == 0)
+		return 0;
+	return diag_fail(d, all ? EEXIST : EINVAL,
+		"%s with %s, but %s %s %s; %s: unmount %s and mount it again (systemctl restart, for a unit)",
+		all ? "mounted already" : "remount: mounted", had,
+		fstab ? fstab : "the options", fstab ? "says" : "say", want,
+		all ? "mount -a leaves a mounted entry as it is" :
+		      "the idmap of a mounted tree cannot change, so nothing was changed",
+		t->path);
 }
 
 /* Every layer option given is spelt as mountinfo shows it, and there is

@@ -54,13 +54,19 @@ enum remount_compared {
 	REMOUNT_WITH_RECORD,		/* with the mount's utab record */
 };
 
-/* A mapping given with remount is the one the mount has, compared extent
- * by extent as the kernel holds it (order and split do not matter).  A
- * user namespace path, or a mount whose maps cannot be read (before Linux
- * 6.15, without a utab record), passes. */
+/*
+ * The mount @t maps ids as @req does, compared extent by extent as the
+ * kernel holds them (order and split do not matter), or as its utab record
+ * says where the kernel cannot tell (before Linux 6.15).  A user namespace
+ * path, or a mount whose maps cannot be told, passes.  @fstab names the
+ * file whose entry gave the mapping, NULL when the options did; @all: for
+ * mount -a, which skips a mounted entry (-EEXIST), not for a remount
+ * (-EINVAL).  *@how says what it was compared with.
+ */
 int remount_check_mapping(const struct remount_target *t,
-			  const struct idmap_request *req,
-			  enum remount_compared *how, struct diag *d);
+			  const struct idmap_request *req, const char *fstab,
+			  bool all, enum remount_compared *how,
+			  struct diag *d);
 
 /* The attributes of @req on the mount, and on every mount below it when
  * @req asks for recursive; the idmap stays. */

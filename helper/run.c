@@ -5,6 +5,9 @@
  * code of mount(8), by the stage at which it failed.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include <libmount.h>
 
@@ -64,6 +67,12 @@ static bool nofail(const struct run_config *cfg)
 	return false;
 }
 
+/* The fstab file whose entry gave @req its mapping, or NULL. */
+static const char *fstab_of_mapping(const struct idmap_request *req)
+{
+	return req->mapping_from_fstab ? options_fstab_name(req) : NULL;
+}
+
 /*
  * remount: DIR must be an idmapped mount, named by a path that is not a
  * symlink, and SRC its source; the options that mount(8) passes back (the
@@ -94,7 +103,8 @@ static int remount_job(const struct run_config *cfg,
 	if (r < 0)
 		return r;
 	*stage = STAGE_MOUNT;
-	r = remount_check_mapping(&t, req, how, d);
+	r = remount_check_mapping(&t, req, fstab_of_mapping(req), false, how,
+				  d);
 	if (r == 0 && !cfg->fake)
 		r = remount_apply(&t, req, d);
 	return r;
@@ -143,8 +153,26 @@ int run_enter_for_show(const char *mntns, const char *dir, int *self,
 	return exit_code(STAGE_MOUNT, r);
 }
 
-static int prepare(const struct run_config *cfg, struct idmap_request *req,
-		   struct diag *d)
+/* The mapping that mount(8) dropped: the X-* options of its own command
+ * line (-o X-mount.idmap=...), then those of the fstab entry. */
+static int fill_dropped(const struct run_config *cfg,
+			const struct caller *c, struct idmap_request *req,
+			struct diag *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < c->nopts && r >= 0; i++)
+		r = options_fill_dropped(req, c->opts[i], d);
+	if (r < 0 || options_have_mapping(req))
+		return r;
+	/* remount: only a mapping written somewhere is compared. */
+	if (req->remount && (req->userns || req->uid.n || req->gid.n))
+		return 0;
+	return options_from_fstab(req, cfg->source, cfg->target, d);
+}
+
+static int prepare(const struct run_config *cfg, const struct caller *c,
+		   struct idmap_request *req, struct diag *d)
 {
 	int r = check_absolute(cfg->mntns, cfg->fstype ? NULL : cfg->source,
 			       cfg->target, d);
@@ -154,6 +182,8 @@ static int prepare(const struct run_config *cfg, struct idmap_request *req,
 
 	req->sloppy = cfg->sloppy;
 	req->newfs = cfg->fstype != NULL;
+	req->fstab_files = c->fstabs;
+	req->nfstab_files = c->nfstabs;
 	for (size_t i = 0; i < cfg->nopts; i++) {
 		r = options_parse(req, cfg->opts[i], d);
 		if (r < 0)
@@ -164,17 +194,14 @@ static int prepare(const struct run_config *cfg, struct idmap_request *req,
 		if (r < 0)
 			return r;
 	}
-	if (req->remount) {
-		/* The mapping stays; one given (systemd passes the unit's
-		 * options again) has to be well-formed, and remount_job()
-		 * compares it with the mount's. */
-		if (!req->userns && !req->uid.n && !req->gid.n)
-			return 0;
-	} else if (!options_have_mapping(req)) {
-		r = options_from_fstab(req, cfg->source, cfg->target, d);
-		if (r < 0)
-			return r;
-	}
+	r = fill_dropped(cfg, c, req, d);
+	if (r < 0)
+		return r;
+	/* remount: the mapping stays; one given (systemd passes the unit's
+	 * options again, mount(8) the fstab entry's) has to be well-formed,
+	 * and remount_job() compares it with the mount's. */
+	if (req->remount && !req->userns && !req->uid.n && !req->gid.n)
+		return 0;
 	if (cfg->mntns && overlay_is(cfg->fstype)) {
 		r = overlay_check_absolute(req->params, req->nparams, d);
 		if (r < 0)
@@ -190,6 +217,7 @@ void run_state_init(struct run_state *st)
 	st->caller = (struct caller){ 0 };
 	st->record = (struct utab_plan){ 0 };
 	st->compared = REMOUNT_NOT_COMPARED;
+	st->unmounted = false;
 }
 
 void run_state_free(struct run_state *st)
@@ -202,15 +230,36 @@ void run_state_free(struct run_state *st)
 int run_prepare(const struct run_config *cfg, struct run_state *st,
 		struct diag *d)
 {
-	int r = prepare(cfg, &st->req, d);
+	/* First: -T names the fstab, -o the X-* options dropped. */
+	int r = caller_read(&st->caller);
 
-	if (r == 0 && !st->req.remount)
-		r = caller_read(&st->caller);
+	if (r == 0)
+		r = prepare(cfg, &st->caller, &st->req, d);
 	if (r == 0 && !st->req.remount && !cfg->fake && !cfg->nomtab)
 		r = utab_plan(cfg, &st->caller, &st->req, &st->record);
 	if (r == -ENOMEM)
 		diag_fail(d, ENOMEM, "out of memory");
 	return exit_code(STAGE_OPTIONS, r);
+}
+
+/*
+ * mount -a, an entry mounted already: it stays as it is, which is right
+ * only while the entry still says the mapping the mount has.  A mount at
+ * DIR that is not idmapped by us has nothing to compare.
+ */
+static int check_mounted_entry(const struct run_config *cfg,
+			       const struct idmap_request *req, int self,
+			       struct diag *d)
+{
+	_cleanup_(remount_target_free) struct remount_target t =
+		REMOUNT_TARGET_INIT;
+	enum remount_compared how;
+	struct diag ignored;
+
+	if (remount_open(cfg->target, self, &t, &ignored) < 0)
+		return 0;
+	return remount_check_mapping(&t, req, fstab_of_mapping(req), true,
+				     &how, d);
 }
 
 static int mount_job(const struct run_config *cfg, struct run_state *st,
@@ -256,7 +305,9 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 	/* What mount -a would skip, were it able to tell. */
 	if (st->caller.all && caller_already_mounted(cfg->source, cfg->target,
 							   self))
-		return 0;
+		/* It stays as it is: right only while the entry still
+		 * says its mapping. */
+		return check_mounted_entry(cfg, req, self, d);
 
 	r = attach_mount(&(struct attach_plan){
 				 .source = cfg->source,
@@ -273,6 +324,7 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 				 .nparams = req->nparams,
 			 }, d);
 	/* ATTACH_NO_SOURCE: nothing is mounted, so nothing is recorded. */
+	st->unmounted = r == ATTACH_NO_SOURCE;
 	if (r != 0 || cfg->fake || cfg->nomtab)
 		return r < 0 ? r : 0;
 
@@ -287,4 +339,38 @@ int run_mount(const struct run_config *cfg, struct run_state *st,
 	int r = mount_job(cfg, st, &stage, d);
 
 	return exit_code(stage, r);
+}
+
+/* Is the mount on top of @path, at its root, idmapped? */
+static bool top_idmapped(const char *path)
+{
+	struct statx stx;
+
+	return statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) == 0 &&
+	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_mask & STATX_MNT_ID) &&
+	       self_mount_idmapped(-1, stx.stx_mnt_id);
+}
+
+bool run_mount8_idmaps_after(const struct run_config *cfg,
+			     const struct run_state *st)
+{
+	const char *ver = NULL;
+	unsigned int major, minor;
+
+	if (!st->caller.mount8 || !st->req.x_mount_idmap)
+		return false;
+	/* mount(8) runs with the libmount that we were linked with. */
+	mnt_get_library_version(&ver);
+	if (!ver || sscanf(ver, "%u.%u", &major, &minor) != 2 ||
+	    (major == 2 && minor < 39) || major < 2)
+		return false;
+	/*
+	 * Its idmap of a clone of an idmapped mount fails (the kernel does
+	 * not idmap a mount twice), and then nothing happens: a remount, or
+	 * mount -a on an entry that is mounted.  With -N, DIR is in another
+	 * namespace, which we may not have entered.
+	 */
+	return cfg->mntns || !top_idmapped(cfg->target);
 }

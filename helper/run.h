@@ -20,6 +20,9 @@ enum {
 	EXIT_SYSTEM = 2,	/* out of memory, cannot fork... */
 	EXIT_UTAB = 16,		/* problems writing or locking utab */
 	EXIT_MOUNT = 32,	/* mount failure */
+	/* "could not execute the helper": the one code after which
+	 * util-linux 2.39+ skips its own X-mount.idmap step (run.c) */
+	EXIT_NOT_RUN = 126,
 };
 
 struct run_config {
@@ -46,6 +49,7 @@ struct run_state {
 	struct caller caller;		/* mount(8), when it ran us */
 	struct utab_plan record;
 	enum remount_compared compared;
+	bool unmounted;			/* nofail: SRC missing, no mount */
 };
 
 void run_state_init(struct run_state *st);
@@ -66,5 +70,17 @@ int run_mount(const struct run_config *cfg, struct run_state *st,
  * code. */
 int run_enter_for_show(const char *mntns, const char *dir, int *self,
 		       struct diag *d);
+
+/*
+ * util-linux 2.39 and later, given X-mount.idmap (on their command line or
+ * in the fstab entry), idmap DIR themselves after the helper has run, even
+ * after it failed or mounted nothing: DIR onto itself, detaching what was
+ * there.  Only a helper that could not be executed (exit 126) stops them.
+ * True when @st is such a run, and a failure (or nothing mounted) must
+ * exit EXIT_NOT_RUN: unless DIR is an idmapped mount, which that step
+ * cannot change.
+ */
+bool run_mount8_idmaps_after(const struct run_config *cfg,
+			     const struct run_state *st);
 
 #endif

@@ -111,6 +111,15 @@ bool self_fs_idmapped(struct libmnt_fs *fs)
 	return vfs && mnt_optstr_get_option(vfs, "idmapped", NULL, NULL) == 0;
 }
 
+bool self_mount_idmapped(int self, uint64_t id)
+{
+	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi =
+		self_mountinfo_entry(self, id);
+	struct libmnt_fs *fs;
+
+	return mi && mnt_table_first_fs(mi, &fs) == 0 && self_fs_idmapped(fs);
+}
+
 ssize_t self_fd_path(int self, int fd, char *buf, size_t size)
 {
 	char link[32];

@@ -36,6 +36,10 @@ struct libmnt_table *self_mountinfo_entry(int self, uint64_t id);
  * its VFS options). */
 bool self_fs_idmapped(struct libmnt_fs *fs);
 
+/* Is the mount whose id is @id (statx's STATX_MNT_ID) idmapped?  false
+ * when it cannot be told. */
+bool self_mount_idmapped(int self, uint64_t id);
+
 /* What is left to read of @fd, NUL-terminated, in *@len bytes (a file
  * of /proc too, whose size stat() does not tell), into a buffer of @hint
  * bytes at first, doubled as needed.  NULL with errno set when it cannot

@@ -78,13 +78,14 @@ static int add_recorded(char **extra, bool *any, const char *optstr)
 
 /* The fstab entry of type idmap for @source on @target, which mount(8)
  * used when it was given only one of them. */
-static int add_fstab_options(const char *source, const char *target,
+static int add_fstab_options(const struct idmap_request *req,
+			     const char *source, const char *target,
 			     char **extra, bool *any)
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_fs *fs;
 
-	if (options_fstab_entry(source, target, &tb, &fs) < 0)
+	if (options_fstab_entry(req, source, target, &tb, &fs) < 0)
 		return -ENOMEM;
 	return fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) : 0;
 }
@@ -103,7 +104,7 @@ int utab_plan(const struct run_config *cfg, const struct caller *c,
 	if (r == 0 && req->fstab >= 0)
 		r = add_recorded(&p->extra, &p->mount8, req->fstab_options);
 	else if (r == 0)
-		r = add_fstab_options(cfg->source, cfg->target, &p->extra,
+		r = add_fstab_options(req, cfg->source, cfg->target, &p->extra,
 				      &p->mount8);
 	for (size_t i = 0; i < c->nopts && r == 0; i++)
 		r = add_recorded(&p->extra, &p->mount8, c->opts[i]);

@@ -246,36 +246,29 @@ EOS
 
 atf_test_case opt_x_idmap_via_mount
 opt_x_idmap_via_mount_head() {
-	e2e_head "mount(8) drops X-idmap.* and X-mount.idmap: exit 1; 2.39+ then idmaps the target itself"
+	e2e_head "mount(8) drops X-idmap.* and X-mount.idmap; the helper reads them from its command line; one mount"
 }
 opt_x_idmap_via_mount_body() {
 	e2e_run <<'EOS'
 e2e_setup
-# Every mount(8) drops X-* before the helper runs: it has no map, says so
-# and mounts nothing.
-expect_rejected 'mount\(8\) drops .*X-' mount -t idmap \
+# Every mount(8) drops X-* before the helper runs; the helper reads them
+# back from the command line of mount(8), its parent.
+expect_exit 0 mount -t idmap \
 	-o X-idmap.uidmap=0:100000:65536,X-idmap.gidmap=0:100000:65536 \
 	"$W/ext4" "$W/mnt"
-if mount8_at_least 2 39; then
-	# util-linux 2.39 and later apply X-mount.idmap themselves after the
-	# helper, even when it failed: exit 1 with the helper's message, and
-	# yet the target is idmapped, onto itself (the mount's root is the
-	# target directory, not SRC).
-	expect_exit 1 mount -t idmap -o X-mount.idmap=0:100000:65536 "$W/fs" "$W/mnt"
-	expect_err '^mount\.idmap: .*mount\(8\) drops .*X-'
-	assert_idmapped "$W/mnt"
-	[ ! -e "$W/mnt/u1000" ] || fail "the mount shows SRC; want the target onto itself"
-	umount "$W/mnt"
-	assert_not_mounted "$W/mnt"
-	# Mixed with the helper's own map: the helper's mount stands (the
-	# kernel refuses a second idmap), exit 0.
-	expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/fs" "$W/mnt"
-else
-	# util-linux 2.38 ignores X-mount.idmap.
-	expect_rejected 'mount\(8\) drops .*X-' mount -t idmap \
-		-o X-mount.idmap=0:100000:65536 "$W/fs" "$W/mnt"
-	expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/fs" "$W/mnt"
-fi
+assert_owner "$W/mnt/root" 100000 100000
+umount "$W/mnt"
+# util-linux's own option: the same mount on 2.38, which ignores it, and
+# on 2.39 and later, whose own idmap step after the helper then fails
+# (the kernel does not idmap a mount twice) and is ignored.
+expect_exit 0 mount -t idmap -o X-mount.idmap=0:100000:65536 "$W/ext4" "$W/mnt"
+assert_owner "$W/mnt/root" 100000 100000
+[ -e "$W/mnt/u1000" ] || fail "the mount does not show SRC"
+[ "$(count_idmapped)" = 1 ] || fail "want 1 idmapped mount, have $(count_idmapped)"
+umount "$W/mnt"
+assert_not_mounted "$W/mnt"
+# Mixed with the helper's own map: the options given to the helper win.
+expect_exit 0 mount -t idmap -o "X-mount.idmap=0:100000:65536,$MAP1000" "$W/ext4" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_owner "$W/mnt/u1000" 0 0
 assert_owner "$W/mnt/root" 65534 65534
@@ -1138,12 +1131,10 @@ expect_rejected 'unbalanced quote' \
 expect_rejected 'unbalanced quote' \
 	"$HELPER" "$W/ext4" "$W/mnt" -o 'uidmap=0:100:1,gidmap=0:100:1"'
 # mount(8)'s libmount drops an option whose quote never closes before it
-# runs the helper: the helper sees only the gid map, and one map is
-# enough, so the uids stay as they are.  -v shows it (README: Mapping).
-expect_exit 0 mount -v -t idmap -o 'gidmap=1000:100:1,uidmap="0:100:1' "$W/ext4" "$W/mnt"
-expect_out 'uid: identity, no uid map given'
-assert_owner "$W/mnt/u1000" 1000 100
-umount "$W/mnt"
+# runs the helper, which would then see the gid map alone; it reads the
+# -o of mount(8)'s command line, and refuses there too.
+expect_rejected 'unbalanced quote in options "gidmap=1000:100:1,uidmap="0:100:1"' \
+	mount -v -t idmap -o 'gidmap=1000:100:1,uidmap="0:100:1' "$W/ext4" "$W/mnt"
 EOS
 }
 

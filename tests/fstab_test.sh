@@ -163,7 +163,7 @@ expect_rejected "none in the options, and .*/fstab has an entry for this mount w
 expect_err "X-idmap.uidmap="
 expect_rejected "none in the options, and .*/fstab has no idmap entry for this mount" \
 	mount -t idmap "$W/fs" "$W/mnt"
-expect_err "mount\\(8\\) drops every X-\\* option"
+expect_err "or X-mount\\.idmap= in the fstab entry"
 EOS
 }
 

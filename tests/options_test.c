@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "caller.h"
 #include "options.h"
 
 /* Exact attribute words. */
@@ -840,6 +841,124 @@ ATF_TC_BODY(parse_inert_grants_nothing, tc)
 	}
 }
 
+/* util-linux's X-mount.idmap= is idmap=: its syntax, or a path. */
+ATF_TC_WITHOUT_HEAD(parse_x_mount_idmap);
+ATF_TC_BODY(parse_x_mount_idmap, tc)
+{
+	struct idmap_request *req =
+		parse_ok("X-mount.idmap=u:1000:0:1 g:1000:5:1 0:100:1");
+
+	(void)tc;
+	ATF_CHECK_EQ(OPT_IDMAP, options_classify("X-mount.idmap", 13));
+	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
+	ATF_REQUIRE_EQ((size_t)2, req->gid.n);
+	CHECK_EXT(&req->uid, 0, 1000, 0, 1);
+	CHECK_EXT(&req->gid, 0, 1000, 5, 1);
+	CHECK_EXT(&req->uid, 1, 0, 100, 1);
+	free_req(req);
+	req = parse_ok("X-mount.idmap=/proc/self/ns/user");
+	ATF_CHECK_STREQ("/proc/self/ns/user", req->userns);
+	free_req(req);
+	/* Stricter than util-linux: trailing junk is refused. */
+	parse_fails("X-mount.idmap=b:1000:0:1x", "X-mount.idmap", NULL);
+}
+
+/* What mount(8) dropped fills only what is missing; a user namespace
+ * given wins over every map. */
+ATF_TC_WITHOUT_HEAD(fill_dropped);
+ATF_TC_BODY(fill_dropped, tc)
+{
+	struct idmap_request *req = parse_ok("uidmap=1:2:3");
+	struct diag d = { "" };
+
+	(void)tc;
+	ATF_CHECK_EQ(1, options_fill_dropped(req,
+		"rw,X-mount.idmap=b:7:8:9,nosuid,X-foo=1", &d));
+	ATF_CHECK(req->x_mount_idmap);
+	CHECK_EXT(&req->uid, 0, 1, 2, 3);
+	CHECK_EXT(&req->gid, 0, 7, 8, 9);
+	free_req(req);
+
+	req = parse_ok("userns=/proc/self/ns/user");
+	ATF_CHECK_EQ(1, options_fill_dropped(req, "X-idmap.uidmap=1:2:3", &d));
+	ATF_CHECK_EQ((size_t)0, req->uid.n);
+	free_req(req);
+
+	/* Only X-* mapping options count; the rest was passed on. */
+	req = new_req();
+	ATF_CHECK_EQ(0, options_fill_dropped(req, "uidmap=1:2:3,ro", &d));
+	ATF_CHECK_EQ((size_t)0, req->uid.n);
+	ATF_CHECK(!req->x_mount_idmap);
+	free_req(req);
+}
+
+/* Parse a command line given as words into a fresh struct caller. */
+static void cmdline(struct caller *c, const char *const *words)
+{
+	size_t len = 0;
+	char *p;
+
+	for (size_t i = 0; words[i]; i++)
+		len += strlen(words[i]) + 1;
+	*c = (struct caller){ 0 };
+	c->cmdline = malloc(len);
+	ATF_REQUIRE(c->cmdline != NULL);
+	p = c->cmdline;
+	for (size_t i = 0; words[i]; i++)
+		p = stpcpy(p, words[i]) + 1;
+	ATF_REQUIRE_EQ(0, caller_parse_cmdline(c, len));
+}
+
+#define CMDLINE(c, ...) cmdline((c), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Every spelling of -T, -o and -a that mount(8) accepts. */
+ATF_TC_WITHOUT_HEAD(caller_cmdline);
+ATF_TC_BODY(caller_cmdline, tc)
+{
+	static const char *const spellings[][4] = {
+		{ "-T", "/f", "/d", NULL },
+		{ "-T/f", "/d", NULL },
+		{ "--fstab", "/f", "/d", NULL },
+		{ "--fstab=/f", "/d", NULL },
+		{ "--fst", "/f", "/d", NULL },
+		{ "/d", "-T", "/f", NULL },
+		{ "-vT", "/f", "/d", NULL },
+	};
+	struct caller c;
+
+	(void)tc;
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		const char *w[6] = { "mount" };
+
+		memcpy(w + 1, spellings[i], sizeof(spellings[i]));
+		cmdline(&c, w);
+		ATF_CHECK_EQ_MSG((size_t)1, c.nfstabs, "spelling %zu", i);
+		if (c.nfstabs == 1)
+			ATF_CHECK_STREQ("/f", c.fstabs[0]);
+		ATF_CHECK(!c.all);
+		caller_free(&c);
+	}
+
+	CMDLINE(&c, "mount", "-aT", "/f", "-o", "X-mount.idmap=b:1:2:3",
+		"--options=ro", "-t", "idmap", "--fstab", "/g", "-oX-a");
+	ATF_CHECK(c.all);
+	ATF_REQUIRE_EQ((size_t)2, c.nfstabs);
+	ATF_CHECK_STREQ("/g", c.fstabs[1]);
+	ATF_REQUIRE_EQ((size_t)3, c.nopts);
+	ATF_CHECK_STREQ("X-mount.idmap=b:1:2:3", c.opts[0]);
+	ATF_CHECK_STREQ("ro", c.opts[1]);
+	ATF_CHECK_STREQ("X-a", c.opts[2]);
+	caller_free(&c);
+
+	/* Arguments of other options are no options; "--" ends them. */
+	CMDLINE(&c, "mount", "-L", "-T", "--source", "-a", "-o", "ro", "--",
+		"-T", "/f");
+	ATF_CHECK(!c.all);
+	ATF_CHECK_EQ((size_t)0, c.nfstabs);
+	ATF_CHECK_EQ((size_t)1, c.nopts);
+	caller_free(&c);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, classify_own);
@@ -865,6 +984,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, parse_idmap_ul);
 	ATF_TP_ADD_TC(tp, parse_x_idmap_spellings);
 	ATF_TP_ADD_TC(tp, parse_x_idmap_idmap_unknown);
+	ATF_TP_ADD_TC(tp, parse_x_mount_idmap);
+	ATF_TP_ADD_TC(tp, fill_dropped);
+	ATF_TP_ADD_TC(tp, caller_cmdline);
 	ATF_TP_ADD_TC(tp, parse_map_errors);
 	ATF_TP_ADD_TC(tp, parse_map_range_error);
 	ATF_TP_ADD_TC(tp, parse_map_too_many);

@@ -290,7 +290,7 @@ expect_exit 0 mount -t idmap.overlay -o remount,rw "$W/mnt"
 assert_vfs "$W/mnt" rw
 # Another mapping on remount is refused.
 expect_exit 32 mount -t idmap.overlay -o remount,uidmap=0:5:1,gidmap=0:5:1 "$W/mnt"
-expect_err 'its idmap cannot change'
+expect_err 'the idmap of a mounted tree cannot change'
 umount "$W/mnt"
 same_lines "$before"
 [ "$(cat /run/mount/utab 2>/dev/null || true)" = "$utab_before" ] ||

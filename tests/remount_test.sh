@@ -136,7 +136,7 @@ assert_vfs "$W/mnt" rw
 # Truly another map: exit 32, and the mount keeps its own.
 expect_exit 32 mount -t idmap -o 'remount,ro,uidmap="0:5000:1,1000:0:1",gidmap=0:100:9' "$W/ext4" "$W/mnt"
 expect_one_line_err
-expect_err "its idmap cannot change while it is mounted"
+expect_err "the idmap of a mounted tree cannot change, so nothing was changed"
 assert_vfs "$W/mnt" rw
 umount "$W/mnt"
 # 7 extents: the kernel sorts a map of 6 or more.

@@ -289,6 +289,17 @@ wait_state() {
 	done
 }
 
+# wait_journal UNIT LINE: the journal of UNIT holds LINE.  The helper's
+# stderr reaches it through journald's stream; give it a moment.
+wait_journal() {
+	n=0
+	until sysd journalctl --no-pager -u "$1" | grep -qF "$2"; do
+		n=$((n + 1))
+		[ "$n" -le "$TICKS" ] || sysd_fail "the journal of $1 lacks: $2"
+		sleep 0.1
+	done
+}
+
 assert_state() {
 	got=$(sysd systemctl show -P ActiveState "$1")
 	[ "$got" = "$2" ] || sysd_fail "$1 is $got, want $2"
@@ -388,15 +399,8 @@ EOF
 	[ "$result" = exit-code ] || sysd_fail "Result=$result, want exit-code"
 	assert_unmounted /srv/bad
 
-	# The helper's stderr reaches the journal through journald's stream;
-	# give it a moment.
 	msg='mount.idmap: /srv/bad: uidmap: extent "0:1:0": COUNT must be at least 1'
-	n=0
-	until sysd journalctl --no-pager -u srv-bad.mount | grep -qF "$msg"; do
-		n=$((n + 1))
-		[ "$n" -le "$TICKS" ] || sysd_fail "the journal of srv-bad.mount lacks: $msg"
-		sleep 0.1
-	done
+	wait_journal srv-bad.mount "$msg"
 	sysd systemctl --no-pager status srv-bad.mount >status.out 2>&1
 	grep -qF "$msg" status.out || {
 		cat status.out >&2
@@ -577,6 +581,51 @@ utab_cycles_cleanup() {
 	sysd_kill
 }
 
+atf_test_case reload_changed_map cleanup
+reload_changed_map_head() {
+	atf_set descr "systemctl reload after the map of the fstab line changed: refused with both maps, the mount unchanged; restart applies it"
+	atf_set require.user root
+	atf_set require.progs "unshare nsenter timeout systemctl journalctl"
+	atf_set timeout 120
+}
+reload_changed_map_body() {
+	setup_units
+	sysd_boot idmap-r.target srv-view.mount
+	assert_idmapped /srv/view
+
+	# The same line with ro: reload remounts, the map stays.
+	sed 's|^\(/srv/data  /srv/view .*\),nosuid,nodev |\1,nosuid,nodev,ro |' \
+		"$EXAMPLES/idmap.fstab-systemd" >fstab.new
+	cat fstab.new >fstab	# in place: /etc/fstab is bound to this inode
+	sysd systemctl daemon-reload || sysd_fail "daemon-reload failed"
+	sysd systemctl reload srv-view.mount || sysd_fail "reload with ro failed"
+	vfs=$(sysd findmnt -n -o VFS-OPTIONS --mountpoint /srv/view)
+	echo ",$vfs," | grep -q ',ro,' || sysd_fail "reload did not make /srv/view ro: $vfs"
+	assert_idmapped /srv/view
+
+	# Another map: the reload fails and says why; nothing changes.
+	sed 's|0:100000:65536|0:200000:65536|g; s|,nosuid,nodev |,nosuid,nodev,rw |' \
+		"$EXAMPLES/idmap.fstab-systemd" >fstab.new
+	cat fstab.new >fstab
+	sysd systemctl daemon-reload || sysd_fail "daemon-reload failed"
+	! sysd systemctl reload srv-view.mount 2>/dev/null ||
+		sysd_fail "reload with another map succeeded"
+	msg='mount.idmap: /srv/view: remount: mounted with uidmap=0:100000:65536,gidmap=0:100000:65536, but the options say uidmap=0:200000:65536,gidmap=0:200000:65536; the idmap of a mounted tree cannot change, so nothing was changed: unmount /srv/view and mount it again (systemctl restart, for a unit)'
+	wait_journal srv-view.mount "$msg"
+	vfs=$(sysd findmnt -n -o VFS-OPTIONS --mountpoint /srv/view)
+	echo ",$vfs," | grep -q ',ro,' || sysd_fail "the failed reload changed /srv/view: $vfs"
+	assert_idmapped /srv/view
+
+	# What the message says to do.
+	sysd systemctl restart srv-view.mount || sysd_fail "restart failed"
+	got=$(sysd stat -c '%u %g' /srv/view/root)
+	[ "$got" = "200000 200000" ] || sysd_fail "after restart, root shows as $got"
+	sysd_stop
+}
+reload_changed_map_cleanup() {
+	sysd_kill
+}
+
 atf_test_case overlay cleanup
 overlay_head() {
 	atf_set descr "a Type=idmap.overlay unit comes up with every layer idmapped, writes land as on-disk ids, and stops"
@@ -626,5 +675,6 @@ atf_init_test_cases() {
 	atf_add_test_case automount
 	atf_add_test_case names
 	atf_add_test_case utab_cycles
+	atf_add_test_case reload_changed_map
 	atf_add_test_case overlay
 }
