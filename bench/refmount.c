@@ -16,7 +16,8 @@
  * -u also writes the utab record that the helper writes for the same mount
  * (issue 21: like for like), through libmount as the helper does: source
  * and root from statmount(), bind source SRC, the x-idmap.* options of the
- * maps; where the kernel has no statmount() (before 6.8), libmount finds
+ * maps and the mount's id (x-idmap.id: the unique id from Linux 6.8, else
+ * mountinfo's); where the kernel has no statmount() (before 6.8), libmount finds
  * the root itself (MS_BIND).  SRC and DIR are used as given: absolute and
  * canonical, as bench/run gives them.  -V only starts and exits, as the
  * helper's --version: the start-up that bench/run subtracts from both.
@@ -64,6 +65,20 @@ static bool mount_facts(const char *dir, struct sm_buf *sm, size_t size)
 		       (SM_MNT_ROOT | SM_SB_SOURCE);
 }
 
+/* The id that the helper records for the mount at @dir, or 0. */
+static unsigned long long record_id(const char *dir)
+{
+	struct statx st;
+
+	if (statx(AT_FDCWD, dir, AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &st) == 0 &&
+	    (st.stx_mask & STATX_MNT_ID_UNIQUE))
+		return st.stx_mnt_id;
+	if (statx(AT_FDCWD, dir, AT_NO_AUTOMOUNT, STATX_MNT_ID, &st) == 0 &&
+	    (st.stx_mask & STATX_MNT_ID))
+		return st.stx_mnt_id;
+	return 0;
+}
+
 /* The helper's record of the bind of @src on @dir; a negative errno. */
 static int record(const char *src, const char *dir)
 {
@@ -72,10 +87,13 @@ static int record(const char *src, const char *dir)
 	struct libmnt_update *upd = mnt_new_update();
 	struct libmnt_fs *fs = mnt_new_fs(), *rec;
 	bool facts = sm && mount_facts(dir, sm, size);
+	char opts[sizeof(RECORD_OPTS) + 48];
 	int r = -ENOMEM;
 
+	snprintf(opts, sizeof(opts), "%s,x-idmap.id=%llu", RECORD_OPTS,
+		 record_id(dir));
 	if (!upd || !fs || mnt_fs_set_target(fs, dir) ||
-	    mnt_fs_set_options(fs, RECORD_OPTS) ||
+	    mnt_fs_set_options(fs, opts) ||
 	    mnt_fs_set_source(fs, facts ? sm->str + sm->sb_source : src))
 		goto out;
 	r = mnt_update_set_fs(upd, facts ? 0 : MS_BIND, NULL, fs);
