@@ -417,7 +417,7 @@ ctr_sh "findmnt -n -o VFS-OPTIONS --mountpoint '$W/ctr/mnt'" | tr , '\n' | grep 
 	fail "remount,ro cleared nosuid"
 # Another mapping is still told apart.
 expect_exit 32 "$HELPER" overlay "$W/ctr/mnt" -N "$CTR" -t idmap.overlay -o remount,uidmap=0:5:1,gidmap=0:5:1
-expect_err 'its idmap cannot change'
+expect_err 'the idmap of a mounted tree cannot change'
 ctr_sh "umount '$W/ctr/mnt'"
 assert_caller_untouched
 ctr_stop
