@@ -5,6 +5,8 @@
  * says so on a pipe; the parent writes "0 100000 65536" to its uid_map and
  * gid_map, opens its /proc/PID/ns/user, kills and reaps it.  The way of
  * util-linux and containerd: a fork, not the helper's clone(CLONE_VM).
+ * bench/userns_bench's fork_unshare (libmount's handshake, step for step)
+ * writes its maps with forkns_write_map() too.
  */
 #ifndef MOUNT_IDMAP_BENCH_FORKNS_H
 #define MOUNT_IDMAP_BENCH_FORKNS_H

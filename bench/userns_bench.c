@@ -46,10 +46,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forkns.h"
 #include "stats.h"
 #include "userns.h"
 
-#define MAP_TEXT "0 100000 65536\n"
 /* A method that succeeded but has no fd to give. */
 #define NO_FD (-2)
 
@@ -85,21 +85,6 @@ static void reap_pending(void)
 	userns_reap(&pending);
 }
 
-static int write_file(pid_t pid, const char *file, const char *text)
-{
-	char path[64];
-	size_t len = strlen(text);
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, text, len) == (ssize_t)len;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* libmount's get_userns_fd_from_idmap(), step for step. */
 static int fork_unshare_method(void)
 {
@@ -121,8 +106,8 @@ static int fork_unshare_method(void)
 	}
 	close(sock[0]);
 	if (read(sock[1], &c, 1) == 1 &&
-	    write_file(pid, "uid_map", MAP_TEXT) == 0 &&
-	    write_file(pid, "gid_map", MAP_TEXT) == 0) {
+	    forkns_write_map(pid, "uid_map") == 0 &&
+	    forkns_write_map(pid, "gid_map") == 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (write(sock[1], &c, 1) != 1) {
