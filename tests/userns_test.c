@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -290,32 +291,54 @@ ATF_TC_BODY(sigchld_ignored_creates, tc)
  * from inside, while the child lives, as two adjacent lines of our maps.
  * A kernel may merge either with a neighbour of the same kind (6.1 does:
  * MAP_STACK sets no flag of its own there), so each line is at least
- * that large.
+ * that large.  Each such region is noted by its start; the child's is the
+ * one that only exists while it lives, and it is gone once it has exited
+ * (other regions, such as a sanitizer's allocator, may come and go).
  */
-static int guarded_stacks;
+#define MAX_GUARDED 64
 
-static void count_guarded_stacks(enum userns_step step, pid_t child,
-				 int pidfd)
+struct guarded {
+	int n;
+	unsigned long start[MAX_GUARDED];
+};
+
+static struct guarded seen_during;
+
+static void guarded_stacks(struct guarded *g)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
 	unsigned long lo, hi, guard_hi = 0;
 	char perms[8], line[512];
 
-	(void)child;
-	(void)pidfd;
-	if (step != USERNS_BEFORE_MAPS)
-		return;
 	ATF_REQUIRE(f);
+	g->n = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
 			continue;
 		if (lo == guard_hi && hi - lo >= 16384 &&
-		    strncmp(perms, "rw-", 3) == 0)
-			guarded_stacks++;
+		    strncmp(perms, "rw-", 3) == 0 && g->n < MAX_GUARDED)
+			g->start[g->n++] = lo;
 		guard_hi = strncmp(perms, "---", 3) == 0 && hi - lo >= 4096 ?
 				   hi : 0;
 	}
 	fclose(f);
+}
+
+static void note_guarded_stacks(enum userns_step step, pid_t child,
+				int pidfd)
+{
+	(void)child;
+	(void)pidfd;
+	if (step == USERNS_BEFORE_MAPS)
+		guarded_stacks(&seen_during);
+}
+
+static bool has_start(const struct guarded *g, unsigned long start)
+{
+	for (int i = 0; i < g->n; i++)
+		if (g->start[i] == start)
+			return true;
+	return false;
 }
 
 ROOT_TC(child_stack_guarded)
@@ -323,25 +346,31 @@ ATF_TC_BODY(child_stack_guarded, tc)
 {
 	struct idmap_map m = { 0 };
 	struct diag d = { "" };
-	int before, fd;
+	struct guarded before, after;
+	unsigned long child_stack = 0;
+	int fd, fresh = 0;
 
 	(void)tc;
 	one_extent(&m, 0, 100000, 65536);
-	userns_test_hook = count_guarded_stacks;
-	count_guarded_stacks(USERNS_BEFORE_MAPS, 0, -1);
-	before = guarded_stacks;
-	guarded_stacks = 0;
+	guarded_stacks(&before);
+	userns_test_hook = note_guarded_stacks;
 	fd = userns_create(&m, &m, &d);
 	userns_test_hook = NULL;
 	ATF_REQUIRE_MSG(fd >= 0, "%s", d.msg);
 	close(fd);
-	ATF_CHECK_EQ_MSG(guarded_stacks, before + 1,
-			 "%d guarded 16 KiB stacks while the child lived, %d before",
-			 guarded_stacks, before);
-	/* And it is gone afterwards. */
-	guarded_stacks = 0;
-	count_guarded_stacks(USERNS_BEFORE_MAPS, 0, -1);
-	ATF_CHECK_EQ(guarded_stacks, before);
+	guarded_stacks(&after);
+	/* One guarded stack while the child lived that was not there
+	 * before, and it is gone afterwards. */
+	for (int i = 0; i < seen_during.n; i++)
+		if (!has_start(&before, seen_during.start[i])) {
+			child_stack = seen_during.start[i];
+			fresh++;
+		}
+	ATF_CHECK_EQ_MSG(fresh, 1,
+			 "%d new guarded 16 KiB stacks while the child lived (%d before, %d then)",
+			 fresh, before.n, seen_during.n);
+	ATF_CHECK_MSG(!child_stack || !has_start(&after, child_stack),
+		      "the child's stack at %#lx is still mapped", child_stack);
 }
 
 /* The helper dies (any way at all) while its child waits. */
