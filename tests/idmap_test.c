@@ -26,11 +26,6 @@ static void add(struct idmap_map *m, uint32_t in, uint32_t out, uint32_t count)
 	m->ext[m->n++] = (struct idmap_extent){ in, out, count };
 }
 
-static int u32(const char *s, uint32_t *out)
-{
-	return idmap_parse_u32(s, strlen(s), out);
-}
-
 /* "0:0:1,1:1:1,...": @n extents i:i:1, separated by @sep. */
 static char *many_extents(size_t n, const char *sep)
 {
@@ -49,97 +44,147 @@ static char *many_extents(size_t n, const char *sep)
 	return s;
 }
 
-/* Parse @value as a uidmap= list that must fail with @err; the message
- * must quote @quoted and contain @rule. */
-static void list_fails(const char *value, int err, const char *quoted,
-		       const char *rule)
-{
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
-	char q[256];
-
-	ATF_CHECK_EQ_MSG(-err, idmap_parse_list(value, "uidmap", IDMAP_UID, m, &d),
-			 "value \"%s\"", value);
-	snprintf(q, sizeof(q), "\"%s\"", quoted);
-	CHECK_MSG_HAS(&d, q);
-	CHECK_MSG_HAS(&d, rule);
-	CHECK_MSG_HAS(&d, "uidmap");
-	free(m);
-}
-
-static void list_ok(const char *value, uint32_t in, uint32_t out,
-		    uint32_t count)
-{
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
-
-	ATF_CHECK_EQ_MSG(0, idmap_parse_list(value, "uidmap", IDMAP_UID, m, &d),
-			 "value \"%s\": %s", value, d.msg);
-	ATF_CHECK_EQ_MSG((size_t)1, m->n, "value \"%s\"", value);
-	CHECK_EXT(m, 0, in, out, count);
-	free(m);
-}
-
 /* ------------------------------------------------------- idmap_parse_u32 */
+
+#define WHOLE (-1)	/* read all of the row's string */
+
+struct u32_row {
+	const char *s;
+	int len;	/* bytes of @s to read, or WHOLE */
+	int ret;	/* what idmap_parse_u32 returns */
+	uint32_t v;	/* and the value, when @ret is 0 */
+};
+
+static void check_u32(const struct u32_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct u32_row *r = &rows[i];
+		size_t len = r->len == WHOLE ? strlen(r->s) : (size_t)r->len;
+		uint32_t v = 7;
+
+		ATF_CHECK_EQ_MSG(r->ret, idmap_parse_u32(r->s, len, &v),
+				 "\"%s\" (%zu bytes)", r->s, len);
+		if (r->ret == 0)
+			ATF_CHECK_EQ_MSG(r->v, v, "\"%s\" (%zu bytes)", r->s,
+					 len);
+	}
+}
 
 ATF_TC_WITHOUT_HEAD(parse_u32_valid);
 ATF_TC_BODY(parse_u32_valid, tc)
 {
-	uint32_t v;
+	static const struct u32_row rows[] = {
+		{ "0", WHOLE, 0, 0 },
+		{ "4294967295", WHOLE, 0, 4294967295u },
+		{ "100000", WHOLE, 0, 100000 },
+		{ "65536", WHOLE, 0, 65536 },
+		/* Only [s, s+len) is read. */
+		{ "12x", 2, 0, 12 },
+		{ "1:2", 1, 0, 1 },
+	};
 
 	(void)tc;
-	v = 7;
-	ATF_CHECK_EQ(0, u32("0", &v));
-	ATF_CHECK_EQ((uint32_t)0, v);
-	ATF_CHECK_EQ(0, u32("4294967295", &v));
-	ATF_CHECK_EQ((uint32_t)4294967295u, v);
-	ATF_CHECK_EQ(0, u32("100000", &v));
-	ATF_CHECK_EQ((uint32_t)100000, v);
-	ATF_CHECK_EQ(0, u32("65536", &v));
-	ATF_CHECK_EQ((uint32_t)65536, v);
-	/* Only [s, s+len) is read. */
-	ATF_CHECK_EQ(0, idmap_parse_u32("12x", 2, &v));
-	ATF_CHECK_EQ((uint32_t)12, v);
-	ATF_CHECK_EQ(0, idmap_parse_u32("1:2", 1, &v));
-	ATF_CHECK_EQ((uint32_t)1, v);
+	check_u32(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(parse_u32_out_of_range);
 ATF_TC_BODY(parse_u32_out_of_range, tc)
 {
-	uint32_t v = 0;
+	static const struct u32_row rows[] = {
+		{ "4294967296", WHOLE, -ERANGE, 0 },
+		{ "4294967300", WHOLE, -ERANGE, 0 },
+		{ "99999999999999999999", WHOLE, -ERANGE, 0 },
+		{ "18446744073709551616", WHOLE, -ERANGE, 0 },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-ERANGE, u32("4294967296", &v));
-	ATF_CHECK_EQ(-ERANGE, u32("4294967300", &v));
-	ATF_CHECK_EQ(-ERANGE, u32("99999999999999999999", &v));
-	ATF_CHECK_EQ(-ERANGE, u32("18446744073709551616", &v));
+	check_u32(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(parse_u32_not_decimal);
 ATF_TC_BODY(parse_u32_not_decimal, tc)
 {
-	static const char *const bad[] = {
-		"-1", "+1", " 1", "1 ", "1x", "", "0x10", "x", "1.0",
-		"\t1", "1\n", "-0",
+	static const struct u32_row rows[] = {
+		{ "-1", WHOLE, -EINVAL, 0 }, { "+1", WHOLE, -EINVAL, 0 },
+		{ " 1", WHOLE, -EINVAL, 0 }, { "1 ", WHOLE, -EINVAL, 0 },
+		{ "1x", WHOLE, -EINVAL, 0 }, { "", WHOLE, -EINVAL, 0 },
+		{ "0x10", WHOLE, -EINVAL, 0 }, { "x", WHOLE, -EINVAL, 0 },
+		{ "1.0", WHOLE, -EINVAL, 0 }, { "\t1", WHOLE, -EINVAL, 0 },
+		{ "1\n", WHOLE, -EINVAL, 0 }, { "-0", WHOLE, -EINVAL, 0 },
+		/* len 0 is empty even when the string goes on. */
+		{ "1", 0, -EINVAL, 0 },
 	};
-	uint32_t v = 42;
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ATF_CHECK_EQ_MSG(-EINVAL, u32(bad[i], &v), "\"%s\"", bad[i]);
-	/* len 0 is empty even when the string goes on. */
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_u32("1", 0, &v));
+	check_u32(rows, N_ROWS(rows));
 }
 
 /* ------------------------------------------------------ idmap_parse_list */
 
+struct list_row {
+	const char *value;	/* of uidmap= */
+	int err;		/* 0: it parses to the one extent @ext */
+	const char *quoted;	/* else: the message quotes this token, */
+	const char *rule;	/* names this rule, and the option */
+	struct idmap_extent ext;
+};
+
+#define FAILS(e, q, r) .err = (e), .quoted = (q), .rule = (r)
+
+static void check_list(const struct list_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+		char row[256], q[256];
+
+		snprintf(row, sizeof(row), "value \"%s\"", r->value);
+		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_list(r->value, "uidmap",
+							   IDMAP_UID, m, &d),
+				 "%s: %s", row, d.msg);
+		if (r->err) {
+			snprintf(q, sizeof(q), "\"%s\"", r->quoted);
+			CHECK_ROW_MSG_HAS(row, &d, q);
+			CHECK_ROW_MSG_HAS(row, &d, r->rule);
+			CHECK_ROW_MSG_HAS(row, &d, "uidmap");
+		} else {
+			ATF_CHECK_EQ_MSG((size_t)1, m->n, "%s", row);
+			CHECK_ROW_EXT(row, m, 0, r->ext.inner, r->ext.outer,
+				      r->ext.count);
+		}
+		free(m);
+	}
+}
+
+/* Each of @values parses to @want. */
+static void check_lists_give(const char *const *values, size_t n,
+			     const struct want_map *want)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+		char row[256];
+
+		snprintf(row, sizeof(row), "value \"%s\"", values[i]);
+		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap",
+						     IDMAP_UID, m, &d),
+				 "%s: %s", row, d.msg);
+		check_map(row, "uid", m, want);
+		free(m);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(list_single);
 ATF_TC_BODY(list_single, tc)
 {
+	static const struct list_row rows[] = {
+		{ "0:100000:65536", .ext = { 0, 100000, 65536 } },
+		{ "1000:0:1", .ext = { 1000, 0, 1 } },
+	};
+
 	(void)tc;
-	list_ok("0:100000:65536", 0, 100000, 65536);
-	list_ok("1000:0:1", 1000, 0, 1);
+	check_list(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(list_commas);
@@ -158,6 +203,11 @@ ATF_TC_BODY(list_commas, tc)
 	free(m);
 }
 
+/* Three extents, however the blanks fall. */
+static const struct want_map three = {
+	3, { { 0, 10, 1 }, { 2, 20, 3 }, { 7, 70, 2 } },
+};
+
 ATF_TC_WITHOUT_HEAD(list_blanks);
 ATF_TC_BODY(list_blanks, tc)
 {
@@ -168,20 +218,7 @@ ATF_TC_BODY(list_blanks, tc)
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		struct idmap_map *m = new_map();
-		struct diag d = { "" };
-
-		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", IDMAP_UID, m, &d),
-				 "\"%s\": %s", values[i], d.msg);
-		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
-		if (m->n == 3) {
-			CHECK_EXT(m, 0, 0, 10, 1);
-			CHECK_EXT(m, 1, 2, 20, 3);
-			CHECK_EXT(m, 2, 7, 70, 2);
-		}
-		free(m);
-	}
+	check_lists_give(values, N_ROWS(values), &three);
 }
 
 ATF_TC_WITHOUT_HEAD(list_blanks_around_commas);
@@ -194,20 +231,7 @@ ATF_TC_BODY(list_blanks_around_commas, tc)
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		struct idmap_map *m = new_map();
-		struct diag d = { "" };
-
-		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", IDMAP_UID, m, &d),
-				 "\"%s\": %s", values[i], d.msg);
-		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
-		if (m->n == 3) {
-			CHECK_EXT(m, 0, 0, 10, 1);
-			CHECK_EXT(m, 1, 2, 20, 3);
-			CHECK_EXT(m, 2, 7, 70, 2);
-		}
-		free(m);
-	}
+	check_lists_give(values, N_ROWS(values), &three);
 }
 
 ATF_TC_WITHOUT_HEAD(list_accumulates);
@@ -256,35 +280,46 @@ ATF_TC_BODY(list_empty_extent, tc)
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		list_fails(bad[i], EINVAL, bad[i], "empty extent");
+	/* The message quotes the whole value. */
+	for (size_t i = 0; i < N_ROWS(bad); i++)
+		check_list(&(struct list_row){ bad[i], FAILS(EINVAL, bad[i],
+							      "empty extent") },
+			   1);
 }
 
 ATF_TC_WITHOUT_HEAD(list_bad_shape);
 ATF_TC_BODY(list_bad_shape, tc)
 {
+	static const struct list_row rows[] = {
+		{ "0:1", FAILS(EINVAL, "0:1", "INNER:OUTER:COUNT") },
+		{ "0", FAILS(EINVAL, "0", "INNER:OUTER:COUNT") },
+		{ "0:1:1:1", FAILS(EINVAL, "0:1:1:1", "INNER:OUTER:COUNT") },
+		{ "0:1:1,2:3", FAILS(EINVAL, "2:3", "INNER:OUTER:COUNT") },
+		/* A bad number: the message names the field and quotes it. */
+		{ "a:1:1", FAILS(EINVAL, "a:1:1", "decimal") },
+		{ "a:1:1", FAILS(EINVAL, "a", "INNER") },
+		{ "0:b:1", FAILS(EINVAL, "b", "OUTER") },
+		{ "0:1:c", FAILS(EINVAL, "c", "COUNT") },
+		{ "0::1", FAILS(EINVAL, "0::1", "OUTER") },
+		{ "-1:0:1", FAILS(EINVAL, "-1", "decimal") },
+		{ "0x10:0:1", FAILS(EINVAL, "0x10", "decimal") },
+		{ "4294967296:0:1", FAILS(EINVAL, "4294967296", "4294967295") },
+	};
+
 	(void)tc;
-	list_fails("0:1", EINVAL, "0:1", "INNER:OUTER:COUNT");
-	list_fails("0", EINVAL, "0", "INNER:OUTER:COUNT");
-	list_fails("0:1:1:1", EINVAL, "0:1:1:1", "INNER:OUTER:COUNT");
-	list_fails("0:1:1,2:3", EINVAL, "2:3", "INNER:OUTER:COUNT");
-	/* A bad number: the message names the field and quotes it. */
-	list_fails("a:1:1", EINVAL, "a:1:1", "decimal");
-	list_fails("a:1:1", EINVAL, "a", "INNER");
-	list_fails("0:b:1", EINVAL, "b", "OUTER");
-	list_fails("0:1:c", EINVAL, "c", "COUNT");
-	list_fails("0::1", EINVAL, "0::1", "OUTER");
-	list_fails("-1:0:1", EINVAL, "-1", "decimal");
-	list_fails("0x10:0:1", EINVAL, "0x10", "decimal");
-	list_fails("4294967296:0:1", EINVAL, "4294967296", "4294967295");
+	check_list(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(list_count_zero);
 ATF_TC_BODY(list_count_zero, tc)
 {
+	static const struct list_row rows[] = {
+		{ "0:1:0", FAILS(EINVAL, "0:1:0", "COUNT must be at least 1") },
+		{ "5:5:1,0:1:0", FAILS(EINVAL, "0:1:0", "at least 1") },
+	};
+
 	(void)tc;
-	list_fails("0:1:0", EINVAL, "0:1:0", "COUNT must be at least 1");
-	list_fails("5:5:1,0:1:0", EINVAL, "0:1:0", "at least 1");
+	check_list(rows, N_ROWS(rows));
 }
 
 /*
@@ -294,21 +329,25 @@ ATF_TC_BODY(list_count_zero, tc)
 ATF_TC_WITHOUT_HEAD(list_range_limit);
 ATF_TC_BODY(list_range_limit, tc)
 {
+	static const struct list_row rows[] = {
+		{ "4294967295:0:1", FAILS(ERANGE, "4294967295:0:1", "4294967295") },
+		{ "0:4294967295:1", FAILS(ERANGE, "0:4294967295:1", "4294967295") },
+		{ "4294967294:0:1", .ext = { 4294967294u, 0, 1 } },
+		{ "0:4294967294:1", .ext = { 0, 4294967294u, 1 } },
+		/* 4294967200 + 95 = 4294967295: the last id is 4294967294. */
+		{ "0:4294967200:95", .ext = { 0, 4294967200u, 95 } },
+		{ "0:4294967200:96", FAILS(ERANGE, "0:4294967200:96", "must not exceed") },
+		{ "0:4294967200:97", FAILS(ERANGE, "0:4294967200:97", "must not exceed") },
+		{ "4294967200:0:95", .ext = { 4294967200u, 0, 95 } },
+		{ "4294967200:0:96", FAILS(ERANGE, "4294967200:0:96", "must not exceed") },
+		/* The whole id space but (u32)-1. */
+		{ "0:0:4294967295", .ext = { 0, 0, 4294967295u } },
+		{ "1:0:4294967295", FAILS(ERANGE, "1:0:4294967295", "4294967295") },
+		{ "0:1:4294967295", FAILS(ERANGE, "0:1:4294967295", "4294967295") },
+	};
+
 	(void)tc;
-	list_fails("4294967295:0:1", ERANGE, "4294967295:0:1", "4294967295");
-	list_fails("0:4294967295:1", ERANGE, "0:4294967295:1", "4294967295");
-	list_ok("4294967294:0:1", 4294967294u, 0, 1);
-	list_ok("0:4294967294:1", 0, 4294967294u, 1);
-	/* 4294967200 + 95 = 4294967295: the last id is 4294967294. */
-	list_ok("0:4294967200:95", 0, 4294967200u, 95);
-	list_fails("0:4294967200:96", ERANGE, "0:4294967200:96", "must not exceed");
-	list_fails("0:4294967200:97", ERANGE, "0:4294967200:97", "must not exceed");
-	list_ok("4294967200:0:95", 4294967200u, 0, 95);
-	list_fails("4294967200:0:96", ERANGE, "4294967200:0:96", "must not exceed");
-	/* The whole id space but (u32)-1. */
-	list_ok("0:0:4294967295", 0, 0, 4294967295u);
-	list_fails("1:0:4294967295", ERANGE, "1:0:4294967295", "4294967295");
-	list_fails("0:1:4294967295", ERANGE, "0:1:4294967295", "4294967295");
+	check_list(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(list_max_extents);
