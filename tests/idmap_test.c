@@ -384,70 +384,39 @@ ATF_TC_BODY(list_max_extents, tc)
 
 /* -------------------------------------------------------- idmap_parse_ul */
 
-ATF_TC_WITHOUT_HEAD(ul_both_prefix);
-ATF_TC_BODY(ul_both_prefix, tc)
+struct ul_row {
+	const char *value;	/* of idmap= */
+	struct want_map uid, gid;
+};
+
+ATF_TC_WITHOUT_HEAD(ul_prefixes);
+ATF_TC_BODY(ul_prefixes, tc)
 {
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
+	static const struct ul_row rows[] = {
+		{ "b:0:100000:65536", .uid = { 1, { { 0, 100000, 65536 } } },
+		  .gid = { 1, { { 0, 100000, 65536 } } } },
+		{ "u:0:100000:65536", .uid = { 1, { { 0, 100000, 65536 } } } },
+		{ "g:5:200000:10", .gid = { 1, { { 5, 200000, 10 } } } },
+		/* No prefix: both maps. */
+		{ "0:100000:65536", .uid = { 1, { { 0, 100000, 65536 } } },
+		  .gid = { 1, { { 0, 100000, 65536 } } } },
+	};
 
 	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("b:0:100000:65536", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_REQUIRE_EQ((size_t)1, uid->n);
-	ATF_REQUIRE_EQ((size_t)1, gid->n);
-	CHECK_EXT(uid, 0, 0, 100000, 65536);
-	CHECK_EXT(gid, 0, 0, 100000, 65536);
-	free(uid);
-	free(gid);
-}
+	for (size_t i = 0; i < N_ROWS(rows); i++) {
+		struct idmap_map *uid = new_map(), *gid = new_map();
+		struct diag d = { "" };
+		char row[256];
 
-ATF_TC_WITHOUT_HEAD(ul_uid_only);
-ATF_TC_BODY(ul_uid_only, tc)
-{
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
-
-	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("u:0:100000:65536", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_REQUIRE_EQ((size_t)1, uid->n);
-	ATF_CHECK_EQ((size_t)0, gid->n);
-	CHECK_EXT(uid, 0, 0, 100000, 65536);
-	free(uid);
-	free(gid);
-}
-
-ATF_TC_WITHOUT_HEAD(ul_gid_only);
-ATF_TC_BODY(ul_gid_only, tc)
-{
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
-
-	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("g:5:200000:10", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_CHECK_EQ((size_t)0, uid->n);
-	ATF_REQUIRE_EQ((size_t)1, gid->n);
-	CHECK_EXT(gid, 0, 5, 200000, 10);
-	free(uid);
-	free(gid);
-}
-
-ATF_TC_WITHOUT_HEAD(ul_no_prefix);
-ATF_TC_BODY(ul_no_prefix, tc)
-{
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
-
-	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("0:100000:65536", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_REQUIRE_EQ((size_t)1, uid->n);
-	ATF_REQUIRE_EQ((size_t)1, gid->n);
-	CHECK_EXT(uid, 0, 0, 100000, 65536);
-	CHECK_EXT(gid, 0, 0, 100000, 65536);
-	free(uid);
-	free(gid);
+		snprintf(row, sizeof(row), "value \"%s\"", rows[i].value);
+		ATF_CHECK_EQ_MSG(0, idmap_parse_ul(rows[i].value, "idmap", uid,
+						   gid, &d),
+				 "%s: %s", row, d.msg);
+		check_map(row, "uid", uid, &rows[i].uid);
+		check_map(row, "gid", gid, &rows[i].gid);
+		free(uid);
+		free(gid);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(ul_mixed);
@@ -479,47 +448,59 @@ ATF_TC_BODY(ul_mixed, tc)
 	free(gid);
 }
 
+struct ul_fail_row {
+	const char *value;	/* of idmap= */
+	int err;
+	const char *has[4];	/* what the message must contain */
+};
+
+/* Each row fails and leaves both maps empty. */
+static void check_ul_fails(const struct ul_fail_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ul_fail_row *r = &rows[i];
+		struct idmap_map *uid = new_map(), *gid = new_map();
+		struct diag d = { "" };
+		char row[256];
+
+		snprintf(row, sizeof(row), "value \"%s\"", r->value);
+		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_ul(r->value, "idmap", uid,
+							 gid, &d),
+				 "%s: %s", row, d.msg);
+		for (size_t k = 0; k < N_ROWS(r->has) && r->has[k]; k++)
+			CHECK_ROW_MSG_HAS(row, &d, r->has[k]);
+		ATF_CHECK_EQ_MSG((size_t)0, uid->n, "%s: uid map", row);
+		ATF_CHECK_EQ_MSG((size_t)0, gid->n, "%s: gid map", row);
+		free(uid);
+		free(gid);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(ul_bad_prefix);
 ATF_TC_BODY(ul_bad_prefix, tc)
 {
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
+	static const struct ul_fail_row rows[] = {
+		{ "x:0:1:1", EINVAL, { "idmap", "\"x:0:1:1\"",
+				       "bad prefix \"x:\"",
+				       "u: (uid map), g: (gid map) or b: (both)" } },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("x:0:1:1", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "idmap");
-	CHECK_MSG_HAS(&d, "\"x:0:1:1\"");
-	CHECK_MSG_HAS(&d, "bad prefix \"x:\"");
-	CHECK_MSG_HAS(&d, "u: (uid map), g: (gid map) or b: (both)");
-	ATF_CHECK_EQ((size_t)0, uid->n);
-	ATF_CHECK_EQ((size_t)0, gid->n);
-	free(uid);
-	free(gid);
+	check_ul_fails(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(ul_errors);
 ATF_TC_BODY(ul_errors, tc)
 {
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
+	static const struct ul_fail_row rows[] = {
+		{ "u:0:1", EINVAL, { "INNER:OUTER:COUNT" } },
+		{ "b:0:1:0", EINVAL, { "at least 1" } },
+		{ "g:0:4294967295:1", ERANGE, { "4294967295" } },
+		{ "", EINVAL, { "no extent" } },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("u:0:1", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "INNER:OUTER:COUNT");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("b:0:1:0", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "at least 1");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-ERANGE, idmap_parse_ul("g:0:4294967295:1", "idmap", uid,
-					     gid, &d));
-	CHECK_MSG_HAS(&d, "4294967295");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "no extent");
-	ATF_CHECK_EQ((size_t)0, uid->n);
-	ATF_CHECK_EQ((size_t)0, gid->n);
-	free(uid);
-	free(gid);
+	check_ul_fails(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(ul_max_extents);
@@ -547,121 +528,125 @@ ATF_TC_BODY(ul_max_extents, tc)
 
 /* -------------------------------------------------------- idmap_validate */
 
+#define FAILS_ANYHOW 1	/* a validate_row's err: any error will do */
+
+struct validate_row {
+	size_t n;
+	struct idmap_extent ext[3];	/* the map, built by hand */
+	const char *name;		/* "uid" or "gid" */
+	int err;			/* 0, an errno or FAILS_ANYHOW */
+	const char *has[5];		/* the message contains these */
+	const char *lacks;		/* and not this */
+};
+
+static void check_validate(const struct validate_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct validate_row *r = &rows[i];
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+		char row[256];
+		int off, ret;
+
+		off = snprintf(row, sizeof(row), "%s map [", r->name);
+		for (size_t k = 0; k < r->n; k++) {
+			const struct idmap_extent *e = &r->ext[k];
+
+			add(m, e->inner, e->outer, e->count);
+			off += snprintf(row + off, sizeof(row) - (size_t)off,
+					"%s%u:%u:%u", k ? "," : "", e->inner,
+					e->outer, e->count);
+		}
+		snprintf(row + off, sizeof(row) - (size_t)off, "]");
+		ret = idmap_validate(m, r->name, &d);
+		if (r->err == FAILS_ANYHOW)
+			ATF_CHECK_MSG(ret < 0, "%s validated", row);
+		else
+			ATF_CHECK_EQ_MSG(-r->err, ret, "%s: %s", row, d.msg);
+		for (size_t k = 0; k < N_ROWS(r->has) && r->has[k]; k++)
+			CHECK_ROW_MSG_HAS(row, &d, r->has[k]);
+		if (r->lacks)
+			ATF_CHECK_MSG(strstr(d.msg, r->lacks) == NULL,
+				      "%s: message \"%s\" contains \"%s\"",
+				      row, d.msg, r->lacks);
+		free(m);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(validate_ok);
 ATF_TC_BODY(validate_ok, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ .n = 0, .name = "uid" },
+		{ 1, { { 0, 100000, 65536 } }, .name = "uid" },
+		{ 3, { { 0, 100000, 65536 }, { 65536, 0, 1 },
+		       { 4294967200u, 4294967200u, 95 } }, .name = "uid" },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(0, idmap_validate(m, "uid", &d)); /* empty */
-	add(m, 0, 100000, 65536);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-	add(m, 65536, 0, 1);
-	add(m, 4294967200u, 4294967200u, 95);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_overlap_inner);
 ATF_TC_BODY(validate_overlap_inner, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 0, 1000, 10 }, { 5, 2000, 10 } }, "uid", EINVAL,
+		  { "uid map", "INNER", "\"0:1000:10\"", "\"5:2000:10\"",
+		    "overlap" }, "OUTER" },
+		/* The last id of one extent is the first of another. */
+		{ 3, { { 100, 0, 10 }, { 300, 50, 1 }, { 109, 1000, 1 } },
+		  "gid", EINVAL,
+		  { "gid map", "INNER", "\"100:0:10\"", "\"109:1000:1\"" },
+		  NULL },
+		/* Near the top of the id space (no 32-bit wrap in the check). */
+		{ 2, { { 4294967000u, 0, 295 }, { 4294967294u, 1000, 1 } },
+		  "uid", EINVAL, { "INNER" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 10);
-	add(m, 5, 2000, 10);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "uid map");
-	CHECK_MSG_HAS(&d, "INNER");
-	CHECK_MSG_HAS(&d, "\"0:1000:10\"");
-	CHECK_MSG_HAS(&d, "\"5:2000:10\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	ATF_CHECK_MSG(strstr(d.msg, "OUTER") == NULL, "%s", d.msg);
-
-	/* The last id of one extent is the first of another. */
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 100, 0, 10);
-	add(m, 300, 50, 1);
-	add(m, 109, 1000, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "gid", &d));
-	CHECK_MSG_HAS(&d, "gid map");
-	CHECK_MSG_HAS(&d, "INNER");
-	CHECK_MSG_HAS(&d, "\"100:0:10\"");
-	CHECK_MSG_HAS(&d, "\"109:1000:1\"");
-
-	/* Near the top of the id space (no 32-bit wrap in the check). */
-	memset(m, 0, sizeof(*m));
-	add(m, 4294967000u, 0, 295);
-	add(m, 4294967294u, 1000, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "INNER");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_overlap_outer);
 ATF_TC_BODY(validate_overlap_outer, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 0, 1000, 10 }, { 100, 1009, 1 } }, "gid", EINVAL,
+		  { "gid map", "OUTER", "\"0:1000:10\"", "\"100:1009:1\"",
+		    "overlap" }, "INNER" },
+		/* A large extent swallowing a small one. */
+		{ 2, { { 0, 500, 1 }, { 1, 0, 65536 } }, "uid", EINVAL,
+		  { "OUTER", "\"0:500:1\"", "\"1:0:65536\"" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 10);
-	add(m, 100, 1009, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "gid", &d));
-	CHECK_MSG_HAS(&d, "gid map");
-	CHECK_MSG_HAS(&d, "OUTER");
-	CHECK_MSG_HAS(&d, "\"0:1000:10\"");
-	CHECK_MSG_HAS(&d, "\"100:1009:1\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	ATF_CHECK_MSG(strstr(d.msg, "INNER") == NULL, "%s", d.msg);
-
-	/* A large extent swallowing a small one. */
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 0, 500, 1);
-	add(m, 1, 0, 65536);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "OUTER");
-	CHECK_MSG_HAS(&d, "\"0:500:1\"");
-	CHECK_MSG_HAS(&d, "\"1:0:65536\"");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_adjacent);
 ATF_TC_BODY(validate_adjacent, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 0, 1000, 10 }, { 10, 1010, 10 } }, .name = "uid" },
+		{ 3, { { 10, 1010, 10 }, { 0, 1000, 10 }, { 20, 990, 10 } },
+		  .name = "uid" },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 10);
-	add(m, 10, 1010, 10);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-
-	memset(m, 0, sizeof(*m));
-	add(m, 10, 1010, 10);
-	add(m, 0, 1000, 10);
-	add(m, 20, 990, 10);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_identical);
 ATF_TC_BODY(validate_identical, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 5, 6, 1 }, { 5, 6, 1 } }, "uid", EINVAL,
+		  { "\"5:6:1\"", "overlap" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 5, 6, 1);
-	add(m, 5, 6, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "\"5:6:1\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_max_extents);
@@ -732,29 +717,17 @@ ATF_TC_BODY(validate_text_boundary, tc)
 ATF_TC_WITHOUT_HEAD(validate_count_and_range);
 ATF_TC_BODY(validate_count_and_range, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 1, { { 0, 0, 0 } }, "uid", FAILS_ANYHOW,
+		  { "\"0:0:0\"" }, NULL },
+		{ 1, { { 4294967295u, 0, 1 } }, "uid", FAILS_ANYHOW,
+		  { "\"4294967295:0:1\"" }, NULL },
+		{ 1, { { 0, 4294967200u, 96 } }, "uid", FAILS_ANYHOW,
+		  { "\"0:4294967200:96\"" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 0, 0, 0);
-	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
-		      "an extent with COUNT 0 validated");
-	CHECK_MSG_HAS(&d, "\"0:0:0\"");
-
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 4294967295u, 0, 1);
-	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
-		      "an extent covering id 4294967295 validated");
-	CHECK_MSG_HAS(&d, "\"4294967295:0:1\"");
-
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 0, 4294967200u, 96);
-	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
-		      "an extent covering id 4294967295 validated");
-	CHECK_MSG_HAS(&d, "\"0:4294967200:96\"");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 /* ---------------------------------------------------------- idmap_format */
@@ -1016,10 +989,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, list_count_zero);
 	ATF_TP_ADD_TC(tp, list_range_limit);
 	ATF_TP_ADD_TC(tp, list_max_extents);
-	ATF_TP_ADD_TC(tp, ul_both_prefix);
-	ATF_TP_ADD_TC(tp, ul_uid_only);
-	ATF_TP_ADD_TC(tp, ul_gid_only);
-	ATF_TP_ADD_TC(tp, ul_no_prefix);
+	ATF_TP_ADD_TC(tp, ul_prefixes);
 	ATF_TP_ADD_TC(tp, ul_mixed);
 	ATF_TP_ADD_TC(tp, ul_bad_prefix);
 	ATF_TP_ADD_TC(tp, ul_errors);
