@@ -577,7 +577,7 @@ ATF_TC_WITHOUT_HEAD(validate_ok);
 ATF_TC_BODY(validate_ok, tc)
 {
 	static const struct validate_row rows[] = {
-		{ .n = 0, .name = "uid" },
+		{ .n = 0, .name = "uid" },	/* empty */
 		{ 1, { { 0, 100000, 65536 } }, .name = "uid" },
 		{ 3, { { 0, 100000, 65536 }, { 65536, 0, 1 },
 		       { 4294967200u, 4294967200u, 95 } }, .name = "uid" },
@@ -732,47 +732,68 @@ ATF_TC_BODY(validate_count_and_range, tc)
 
 /* ---------------------------------------------------------- idmap_format */
 
+struct format_row {
+	size_t n;		/* a map of the first @n extents of the case's */
+	size_t size;		/* the buffer's size */
+	int ret;
+	const char *text;	/* what it holds, when @ret >= 0 */
+};
+
+typedef int format_fn(const struct idmap_map *map, char *buf, size_t size);
+
+static void check_format(format_fn *format, const char *fname,
+			 const struct idmap_extent *ext,
+			 const struct format_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct format_row *r = &rows[i];
+		struct idmap_map *m = new_map();
+		char buf[128], row[64];
+
+		ATF_REQUIRE(r->size <= sizeof(buf));
+		for (size_t k = 0; k < r->n; k++)
+			add(m, ext[k].inner, ext[k].outer, ext[k].count);
+		snprintf(row, sizeof(row), "%s of %zu extents, size %zu", fname,
+			 r->n, r->size);
+		memset(buf, 'x', sizeof(buf));
+		ATF_CHECK_EQ_MSG(r->ret, format(m, buf, r->size), "%s", row);
+		if (r->ret >= 0)
+			ATF_CHECK_STREQ_MSG(r->text, buf, "%s", row);
+		free(m);
+	}
+}
+
+#define CHECK_FORMAT(format, ext, rows)                                    \
+	check_format(format, #format, ext, rows, N_ROWS(rows))
+
+static const struct idmap_extent three_ext[] = {
+	{ 0, 1000, 1 }, { 5, 6, 7 }, { 4294967294u, 0, 1 },
+};
+
 ATF_TC_WITHOUT_HEAD(format_text);
 ATF_TC_BODY(format_text, tc)
 {
-	struct idmap_map *m = new_map();
-	char buf[128];
+	static const struct format_row rows[] = {
+		{ 0, 128, 0, "" },
+		{ 2, 128, 15, "0 1000 1\n5 6 7\n" },
+		{ 3, 128, 30, "0 1000 1\n5 6 7\n4294967294 0 1\n" },
+	};
 
 	(void)tc;
-	memset(buf, 'x', sizeof(buf));
-	ATF_CHECK_EQ(0, idmap_format(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("", buf);
-
-	add(m, 0, 1000, 1);
-	add(m, 5, 6, 7);
-	ATF_CHECK_EQ(15, idmap_format(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n", buf);
-
-	add(m, 4294967294u, 0, 1);
-	ATF_CHECK_EQ(30, idmap_format(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n4294967294 0 1\n", buf);
-	free(m);
+	CHECK_FORMAT(idmap_format, three_ext, rows);
 }
 
 ATF_TC_WITHOUT_HEAD(format_option);
 ATF_TC_BODY(format_option, tc)
 {
-	struct idmap_map *m = new_map();
-	char buf[128];
+	static const struct format_row rows[] = {
+		{ 0, 128, 0, "" },
+		{ 1, 128, 8, "0:1000:1" },
+		{ 2, 128, 14, "0:1000:1,5:6:7" },
+	};
 
 	(void)tc;
-	memset(buf, 'x', sizeof(buf));
-	ATF_CHECK_EQ(0, idmap_format_option(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("", buf);
-
-	add(m, 0, 1000, 1);
-	ATF_CHECK_EQ(8, idmap_format_option(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0:1000:1", buf);
-
-	add(m, 5, 6, 7);
-	ATF_CHECK_EQ(14, idmap_format_option(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0:1000:1,5:6:7", buf);
-	free(m);
+	CHECK_FORMAT(idmap_format_option, three_ext, rows);
 }
 
 ATF_TC_WITHOUT_HEAD(format_round_trip);
@@ -820,26 +841,24 @@ ATF_TC_BODY(format_round_trip, tc)
 ATF_TC_WITHOUT_HEAD(format_enospc);
 ATF_TC_BODY(format_enospc, tc)
 {
-	struct idmap_map *m = new_map();
-	char buf[64];
+	static const struct format_row text[] = {
+		{ 2, 0, -ENOSPC, NULL },
+		{ 2, 1, -ENOSPC, NULL },
+		{ 2, 4, -ENOSPC, NULL },
+		/* The whole text but no room for the NUL. */
+		{ 2, 15, -ENOSPC, NULL },
+		{ 2, 16, 15, "0 1000 1\n5 6 7\n" },
+	};
+	static const struct format_row option[] = {
+		{ 2, 0, -ENOSPC, NULL },
+		{ 2, 3, -ENOSPC, NULL },
+		{ 2, 14, -ENOSPC, NULL },
+		{ 2, 15, 14, "0:1000:1,5:6:7" },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 1);
-	add(m, 5, 6, 7);
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 0));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 1));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 4));
-	/* The whole text but no room for the NUL. */
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 15));
-	ATF_CHECK_EQ(15, idmap_format(m, buf, 16));
-	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n", buf);
-
-	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 0));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 3));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 14));
-	ATF_CHECK_EQ(14, idmap_format_option(m, buf, 15));
-	ATF_CHECK_STREQ("0:1000:1,5:6:7", buf);
-	free(m);
+	CHECK_FORMAT(idmap_format, three_ext, text);
+	CHECK_FORMAT(idmap_format_option, three_ext, option);
 }
 
 /* -------------------------------------------------------- idmap_describe */
@@ -849,46 +868,35 @@ ATF_TC_BODY(format_enospc, tc)
 ATF_TC_WITHOUT_HEAD(describe);
 ATF_TC_BODY(describe, tc)
 {
-	struct idmap_extent range = { 0, 100000, 65536 };
-	struct idmap_extent one = { 1000, 0, 1 };
-	struct idmap_extent top = { 0, 0, 4294967295u };
-	char buf[128];
-	const char *want;
+	static const struct {
+		struct idmap_extent ext;
+		size_t size;
+		const char *text;	/* in full: its length is returned */
+		const char *shown;	/* what fits in @size */
+	} rows[] = {
+		{ { 0, 100000, 65536 }, 128,
+		  "on-disk 0-65535 " ARROW " seen as 100000-165535", NULL },
+		{ { 1000, 0, 1 }, 128, "on-disk 1000 " ARROW " seen as 0", NULL },
+		{ { 0, 0, 4294967295u }, 128,
+		  "on-disk 0-4294967294 " ARROW " seen as 0-4294967294", NULL },
+		/* snprintf semantics: truncated, but the full length returned. */
+		{ { 1000, 0, 1 }, 8, "on-disk 1000 " ARROW " seen as 0",
+		  "on-disk" },
+	};
 
 	(void)tc;
-	want = "on-disk 0-65535 " ARROW " seen as 100000-165535";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&range, buf, sizeof(buf)));
-	ATF_CHECK_STREQ(want, buf);
+	for (size_t i = 0; i < N_ROWS(rows); i++) {
+		char buf[128], row[64];
 
-	want = "on-disk 1000 " ARROW " seen as 0";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&one, buf, sizeof(buf)));
-	ATF_CHECK_STREQ(want, buf);
-
-	want = "on-disk 0-4294967294 " ARROW " seen as 0-4294967294";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&top, buf, sizeof(buf)));
-	ATF_CHECK_STREQ(want, buf);
-
-	/* snprintf semantics: truncated, but the full length returned. */
-	want = "on-disk 1000 " ARROW " seen as 0";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&one, buf, 8));
-	ATF_CHECK_STREQ("on-disk", buf);
-}
-
-/* Two maps parsed from option text: idmap_same() both ways round must give
- * @want. */
-static void check_same(const char *a, const char *b, bool want)
-{
-	struct idmap_map *ma = new_map(), *mb = new_map();
-	struct diag d = { "" };
-
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(a, "uidmap", IDMAP_UID, ma, &d),
-			   "%s: %s", a, d.msg);
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(b, "uidmap", IDMAP_UID, mb, &d),
-			   "%s: %s", b, d.msg);
-	ATF_CHECK_EQ_MSG(want, idmap_same(ma, mb), "\"%s\" vs \"%s\"", a, b);
-	ATF_CHECK_EQ_MSG(want, idmap_same(mb, ma), "\"%s\" vs \"%s\"", b, a);
-	free(ma);
-	free(mb);
+		snprintf(row, sizeof(row), "extent %u:%u:%u, size %zu",
+			 rows[i].ext.inner, rows[i].ext.outer,
+			 rows[i].ext.count, rows[i].size);
+		ATF_CHECK_EQ_MSG((int)strlen(rows[i].text),
+				 idmap_describe(&rows[i].ext, buf, rows[i].size),
+				 "%s", row);
+		ATF_CHECK_STREQ_MSG(rows[i].shown ? rows[i].shown : rows[i].text,
+				    buf, "%s", row);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(normalize_sorts_and_merges);
@@ -927,21 +935,58 @@ ATF_TC_BODY(normalize_limits, tc)
 	free(m);
 }
 
+/* ------------------------------------------------------------ idmap_same */
+
+struct same_row {
+	const char *a, *b;	/* two maps, as uidmap= text */
+	bool same;		/* what idmap_same() says, both ways round */
+};
+
+static void check_same(const struct same_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *a = rows[i].a, *b = rows[i].b;
+		struct idmap_map *ma = new_map(), *mb = new_map();
+		struct diag d = { "" };
+
+		ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(a, "uidmap", IDMAP_UID,
+						       ma, &d),
+				   "%s: %s", a, d.msg);
+		ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(b, "uidmap", IDMAP_UID,
+						       mb, &d),
+				   "%s: %s", b, d.msg);
+		ATF_CHECK_EQ_MSG(rows[i].same, idmap_same(ma, mb),
+				 "\"%s\" vs \"%s\"", a, b);
+		ATF_CHECK_EQ_MSG(rows[i].same, idmap_same(mb, ma),
+				 "\"%s\" vs \"%s\"", b, a);
+		free(ma);
+		free(mb);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(same_order);
 ATF_TC_BODY(same_order, tc)
 {
+	static const struct same_row rows[] = {
+		{ "1000:0:1,0:5000:1", "0:5000:1,1000:0:1", true },
+		{ "1000:0:1,0:5000:1", "1000:0:1 0:5000:1", true },
+	};
+
 	(void)tc;
-	check_same("1000:0:1,0:5000:1", "0:5000:1,1000:0:1", true);
-	check_same("1000:0:1,0:5000:1", "1000:0:1 0:5000:1", true);
+	check_same(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(same_split);
 ATF_TC_BODY(same_split, tc)
 {
+	static const struct same_row rows[] = {
+		{ "0:100:10", "0:100:5,5:105:5", true },
+		{ "0:100:10", "5:105:5,0:100:3,3:103:2", true },
+		{ "0:100:10,10:0:1", "10:0:1,0:100:1,1:101:9", true },
+	};
+
 	(void)tc;
-	check_same("0:100:10", "0:100:5,5:105:5", true);
-	check_same("0:100:10", "5:105:5,0:100:3,3:103:2", true);
-	check_same("0:100:10,10:0:1", "10:0:1,0:100:1,1:101:9", true);
+	check_same(rows, N_ROWS(rows));
 }
 
 /* 7 extents, in order and shuffled: as the kernel gives back a map of 6 or
@@ -949,28 +994,37 @@ ATF_TC_BODY(same_split, tc)
 ATF_TC_WITHOUT_HEAD(same_many_extents);
 ATF_TC_BODY(same_many_extents, tc)
 {
+	static const struct same_row rows[] = {
+		{ "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
+		  "6:1006:1,2:1002:1,0:1000:1,5:1005:1,1:1001:1,4:1004:1,3:1003:1",
+		  true },
+		{ "60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
+		  "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:6:1", true },
+		{ "0:1000:7",
+		  "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
+		  true },
+	};
+
 	(void)tc;
-	check_same("0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
-		   "6:1006:1,2:1002:1,0:1000:1,5:1005:1,1:1001:1,4:1004:1,3:1003:1",
-		   true);
-	check_same("60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
-		   "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:6:1", true);
-	check_same("0:1000:7", "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
-		   true);
+	check_same(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(same_different);
 ATF_TC_BODY(same_different, tc)
 {
+	static const struct same_row rows[] = {
+		{ "1000:0:1", "1000:5:1", false },	/* OUTER */
+		{ "1000:0:1", "1001:0:1", false },	/* INNER */
+		{ "0:100:10", "0:100:9", false },	/* COUNT */
+		{ "0:100:10", "0:100:5,6:106:4", false }, /* a hole */
+		{ "0:100:5,5:200:5", "0:100:10", false }, /* OUTER jumps */
+		{ "0:100:1,1:101:1", "0:100:1", false },
+		{ "60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
+		  "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:7:1", false },
+	};
+
 	(void)tc;
-	check_same("1000:0:1", "1000:5:1", false);	/* OUTER */
-	check_same("1000:0:1", "1001:0:1", false);	/* INNER */
-	check_same("0:100:10", "0:100:9", false);	/* COUNT */
-	check_same("0:100:10", "0:100:5,6:106:4", false); /* a hole */
-	check_same("0:100:5,5:200:5", "0:100:10", false); /* OUTER jumps */
-	check_same("0:100:1,1:101:1", "0:100:1", false);
-	check_same("60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
-		   "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:7:1", false);
+	check_same(rows, N_ROWS(rows));
 }
 
 ATF_TP_ADD_TCS(tp)
