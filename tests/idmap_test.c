@@ -330,20 +330,27 @@ ATF_TC_WITHOUT_HEAD(list_range_limit);
 ATF_TC_BODY(list_range_limit, tc)
 {
 	static const struct list_row rows[] = {
-		{ "4294967295:0:1", FAILS(ERANGE, "4294967295:0:1", "4294967295") },
-		{ "0:4294967295:1", FAILS(ERANGE, "0:4294967295:1", "4294967295") },
+		{ "4294967295:0:1",
+		  FAILS(ERANGE, "4294967295:0:1", "4294967295") },
+		{ "0:4294967295:1",
+		  FAILS(ERANGE, "0:4294967295:1", "4294967295") },
 		{ "4294967294:0:1", .ext = { 4294967294u, 0, 1 } },
 		{ "0:4294967294:1", .ext = { 0, 4294967294u, 1 } },
 		/* 4294967200 + 95 = 4294967295: the last id is 4294967294. */
 		{ "0:4294967200:95", .ext = { 0, 4294967200u, 95 } },
-		{ "0:4294967200:96", FAILS(ERANGE, "0:4294967200:96", "must not exceed") },
-		{ "0:4294967200:97", FAILS(ERANGE, "0:4294967200:97", "must not exceed") },
+		{ "0:4294967200:96",
+		  FAILS(ERANGE, "0:4294967200:96", "must not exceed") },
+		{ "0:4294967200:97",
+		  FAILS(ERANGE, "0:4294967200:97", "must not exceed") },
 		{ "4294967200:0:95", .ext = { 4294967200u, 0, 95 } },
-		{ "4294967200:0:96", FAILS(ERANGE, "4294967200:0:96", "must not exceed") },
+		{ "4294967200:0:96",
+		  FAILS(ERANGE, "4294967200:0:96", "must not exceed") },
 		/* The whole id space but (u32)-1. */
 		{ "0:0:4294967295", .ext = { 0, 0, 4294967295u } },
-		{ "1:0:4294967295", FAILS(ERANGE, "1:0:4294967295", "4294967295") },
-		{ "0:1:4294967295", FAILS(ERANGE, "0:1:4294967295", "4294967295") },
+		{ "1:0:4294967295",
+		  FAILS(ERANGE, "1:0:4294967295", "4294967295") },
+		{ "0:1:4294967295",
+		  FAILS(ERANGE, "0:1:4294967295", "4294967295") },
 	};
 
 	(void)tc;
@@ -480,9 +487,9 @@ ATF_TC_WITHOUT_HEAD(ul_bad_prefix);
 ATF_TC_BODY(ul_bad_prefix, tc)
 {
 	static const struct ul_fail_row rows[] = {
-		{ "x:0:1:1", EINVAL, { "idmap", "\"x:0:1:1\"",
-				       "bad prefix \"x:\"",
-				       "u: (uid map), g: (gid map) or b: (both)" } },
+		{ "x:0:1:1", EINVAL,
+		  { "idmap", "\"x:0:1:1\"", "bad prefix \"x:\"",
+		    "u: (uid map), g: (gid map) or b: (both)" } },
 	};
 
 	(void)tc;
@@ -599,7 +606,7 @@ ATF_TC_BODY(validate_overlap_inner, tc)
 		  "gid", EINVAL,
 		  { "gid map", "INNER", "\"100:0:10\"", "\"109:1000:1\"" },
 		  NULL },
-		/* Near the top of the id space (no 32-bit wrap in the check). */
+		/* Near the top of the id space: no 32-bit wrap in the check. */
 		{ 2, { { 4294967000u, 0, 295 }, { 4294967294u, 1000, 1 } },
 		  "uid", EINVAL, { "INNER" }, NULL },
 	};
@@ -733,7 +740,7 @@ ATF_TC_BODY(validate_count_and_range, tc)
 /* ---------------------------------------------------------- idmap_format */
 
 struct format_row {
-	size_t n;		/* a map of the first @n extents of the case's */
+	size_t n;		/* the map: the case's first @n extents */
 	size_t size;		/* the buffer's size */
 	int ret;
 	const char *text;	/* what it holds, when @ret >= 0 */
@@ -876,26 +883,27 @@ ATF_TC_BODY(describe, tc)
 	} rows[] = {
 		{ { 0, 100000, 65536 }, 128,
 		  "on-disk 0-65535 " ARROW " seen as 100000-165535", NULL },
-		{ { 1000, 0, 1 }, 128, "on-disk 1000 " ARROW " seen as 0", NULL },
+		{ { 1000, 0, 1 }, 128,
+		  "on-disk 1000 " ARROW " seen as 0", NULL },
 		{ { 0, 0, 4294967295u }, 128,
 		  "on-disk 0-4294967294 " ARROW " seen as 0-4294967294", NULL },
-		/* snprintf semantics: truncated, but the full length returned. */
+		/* snprintf semantics: truncated, the full length returned. */
 		{ { 1000, 0, 1 }, 8, "on-disk 1000 " ARROW " seen as 0",
 		  "on-disk" },
 	};
 
 	(void)tc;
 	for (size_t i = 0; i < N_ROWS(rows); i++) {
+		const struct idmap_extent *e = &rows[i].ext;
+		const char *text = rows[i].text;
+		const char *shown = rows[i].shown ? rows[i].shown : text;
 		char buf[128], row[64];
 
 		snprintf(row, sizeof(row), "extent %u:%u:%u, size %zu",
-			 rows[i].ext.inner, rows[i].ext.outer,
-			 rows[i].ext.count, rows[i].size);
-		ATF_CHECK_EQ_MSG((int)strlen(rows[i].text),
-				 idmap_describe(&rows[i].ext, buf, rows[i].size),
-				 "%s", row);
-		ATF_CHECK_STREQ_MSG(rows[i].shown ? rows[i].shown : rows[i].text,
-				    buf, "%s", row);
+			 e->inner, e->outer, e->count, rows[i].size);
+		ATF_CHECK_EQ_MSG((int)strlen(text),
+				 idmap_describe(e, buf, rows[i].size), "%s", row);
+		ATF_CHECK_STREQ_MSG(shown, buf, "%s", row);
 	}
 }
 
