@@ -474,8 +474,7 @@ static void check_ul_fails(const struct ul_fail_row *rows, size_t n)
 		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_ul(r->value, "idmap", uid,
 							 gid, &d),
 				 "%s: %s", row, d.msg);
-		for (size_t k = 0; k < N_ROWS(r->has) && r->has[k]; k++)
-			CHECK_ROW_MSG_HAS(row, &d, r->has[k]);
+		CHECK_ROW_MSG_HAS_ALL(row, &d, r->has);
 		ATF_CHECK_EQ_MSG((size_t)0, uid->n, "%s: uid map", row);
 		ATF_CHECK_EQ_MSG((size_t)0, gid->n, "%s: gid map", row);
 		free(uid);
@@ -570,8 +569,7 @@ static void check_validate(const struct validate_row *rows, size_t n)
 			ATF_CHECK_MSG(ret < 0, "%s validated", row);
 		else
 			ATF_CHECK_EQ_MSG(-r->err, ret, "%s: %s", row, d.msg);
-		for (size_t k = 0; k < N_ROWS(r->has) && r->has[k]; k++)
-			CHECK_ROW_MSG_HAS(row, &d, r->has[k]);
+		CHECK_ROW_MSG_HAS_ALL(row, &d, r->has);
 		if (r->lacks)
 			ATF_CHECK_MSG(strstr(d.msg, r->lacks) == NULL,
 				      "%s: message \"%s\" contains \"%s\"",

@@ -71,13 +71,95 @@ static void check_fails(const struct fail_row *rows, size_t n)
 		snprintf(row, sizeof(row), "options \"%s\"", r->opts);
 		ATF_CHECK_EQ_MSG(-r->err, options_parse(req, r->opts, &d),
 				 "%s: %s", row, d.msg);
-		for (size_t k = 0; k < N_ROWS(r->has) && r->has[k]; k++)
-			CHECK_ROW_MSG_HAS(row, &d, r->has[k]);
+		CHECK_ROW_MSG_HAS_ALL(row, &d, r->has);
 		free_req(req);
 	}
 }
 
 #define CHECK_FAILS(rows) check_fails(rows, N_ROWS(rows))
+
+/* What options_parse() makes of @opts, in full. */
+struct req_row {
+	const char *opts;
+	uint64_t set, clr;	/* attr_set, attr_clr */
+	bool recursive;
+	struct want_map uid, gid;
+	const char *userns;
+	bool complete;		/* and options_check() accepts it */
+};
+
+static void check_parses(const struct req_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct req_row *r = &rows[i];
+		struct idmap_request *req = new_req();
+		struct diag d = { "" };
+		char row[256];
+
+		snprintf(row, sizeof(row), "options \"%s\"", r->opts);
+		ATF_CHECK_EQ_MSG(0, options_parse(req, r->opts, &d), "%s: %s",
+				 row, d.msg);
+		ATF_CHECK_EQ_MSG(r->set, req->attr_set, "%s: attr_set 0x%llx",
+				 row, (unsigned long long)req->attr_set);
+		ATF_CHECK_EQ_MSG(r->clr, req->attr_clr, "%s: attr_clr 0x%llx",
+				 row, (unsigned long long)req->attr_clr);
+		ATF_CHECK_EQ_MSG(r->set & MOUNT_ATTR__ATIME,
+				 req->attr_set & MOUNT_ATTR__ATIME,
+				 "%s: the atime field", row);
+		ATF_CHECK_EQ_MSG(r->recursive, req->recursive, "%s: recursive",
+				 row);
+		check_map(row, "uid", &req->uid, &r->uid);
+		check_map(row, "gid", &req->gid, &r->gid);
+		if (r->userns)
+			ATF_CHECK_MSG(req->userns &&
+				      strcmp(r->userns, req->userns) == 0,
+				      "%s: userns \"%s\"", row,
+				      req->userns ? req->userns : "(none)");
+		else
+			ATF_CHECK_MSG(req->userns == NULL, "%s: userns \"%s\"",
+				      row, req->userns);
+		if (r->complete) {
+			ATF_CHECK_MSG(options_have_mapping(req),
+				      "%s: no mapping", row);
+			ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s: %s",
+					 row, d.msg);
+		}
+		free_req(req);
+	}
+}
+
+#define CHECK_PARSES(rows) check_parses(rows, N_ROWS(rows))
+
+/* Each row, parsed, has a whole mapping (@mapping) or not, and
+ * options_check() then fails with @err (or 0) and a message holding @has. */
+struct check_row {
+	const char *opts;
+	bool mapping;
+	int err;
+	const char *has[4];
+};
+
+static void check_checks(const struct check_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct check_row *r = &rows[i];
+		struct idmap_request *req = new_req();
+		struct diag d = { "" };
+		char row[256];
+
+		snprintf(row, sizeof(row), "options \"%s\"", r->opts);
+		ATF_REQUIRE_EQ_MSG(0, options_parse(req, r->opts, &d),
+				   "%s: %s", row, d.msg);
+		ATF_CHECK_EQ_MSG(r->mapping, options_have_mapping(req),
+				 "%s: options_have_mapping", row);
+		ATF_CHECK_EQ_MSG(-r->err, options_check(req, &d), "%s: %s",
+				 row, d.msg);
+		CHECK_ROW_MSG_HAS_ALL(row, &d, r->has);
+		free_req(req);
+	}
+}
+
+#define CHECK_CHECKS(rows) check_checks(rows, N_ROWS(rows))
 
 /* ----------------------------------------------------- options_classify */
 
@@ -218,11 +300,23 @@ ATF_TC_BODY(classify_unknown, tc)
 ATF_TC_WITHOUT_HEAD(classify_uses_len);
 ATF_TC_BODY(classify_uses_len, tc)
 {
+	static const struct {
+		const char *name;
+		size_t len;
+		enum option_kind kind;
+	} rows[] = {
+		{ "uidmap=0:1:1", 6, OPT_UIDMAP },
+		{ "ro,rw", 2, OPT_VFS },
+		{ "uidmap", 5, OPT_UNKNOWN },
+		{ "X-idmap.userns=/x", 14, OPT_USERNS },
+	};
+
 	(void)tc;
-	ATF_CHECK_EQ(OPT_UIDMAP, options_classify("uidmap=0:1:1", 6));
-	ATF_CHECK_EQ(OPT_VFS, options_classify("ro,rw", 2));
-	ATF_CHECK_EQ(OPT_UNKNOWN, options_classify("uidmap", 5));
-	ATF_CHECK_EQ(OPT_USERNS, options_classify("X-idmap.userns=/x", 14));
+	for (size_t i = 0; i < N_ROWS(rows); i++)
+		ATF_CHECK_EQ_MSG(rows[i].kind,
+				 options_classify(rows[i].name, rows[i].len),
+				 "options_classify(\"%s\", %zu)", rows[i].name,
+				 rows[i].len);
 }
 
 /* ------------------------------------------------- VFS attribute options */
@@ -230,34 +324,27 @@ ATF_TC_BODY(classify_uses_len, tc)
 ATF_TC_WITHOUT_HEAD(parse_ro);
 ATF_TC_BODY(parse_ro, tc)
 {
-	struct idmap_request *req = parse_ok("ro");
+	static const struct req_row rows[] = {
+		{ "ro", .set = MOUNT_ATTR_RDONLY },
+		{ "rw", .clr = MOUNT_ATTR_RDONLY },
+	};
 
 	(void)tc;
-	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
-	ATF_CHECK(!req->recursive);
-	ATF_CHECK_EQ((size_t)0, req->uid.n);
-	ATF_CHECK_EQ((size_t)0, req->gid.n);
-	ATF_CHECK(req->userns == NULL);
-	free_req(req);
-
-	req = parse_ok("rw");
-	CHECK_ATTR(req, 0, MOUNT_ATTR_RDONLY);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_ro_rw_last_wins);
 ATF_TC_BODY(parse_ro_rw_last_wins, tc)
 {
-	struct idmap_request *req = parse_ok("ro,rw");
+	static const struct req_row rows[] = {
+		{ "ro,rw", .clr = MOUNT_ATTR_RDONLY },
+		{ "rw,ro", .set = MOUNT_ATTR_RDONLY },
+	};
+	struct idmap_request *req;
 	struct diag d = { "" };
 
 	(void)tc;
-	CHECK_ATTR(req, 0, MOUNT_ATTR_RDONLY);
-	free_req(req);
-
-	req = parse_ok("rw,ro");
-	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
-	free_req(req);
+	CHECK_PARSES(rows);
 
 	/* Across calls too, as main() appends -r/-w last. */
 	req = parse_ok("ro");
@@ -271,74 +358,61 @@ ATF_TC_BODY(parse_ro_rw_last_wins, tc)
 ATF_TC_WITHOUT_HEAD(parse_flag_attrs);
 ATF_TC_BODY(parse_flag_attrs, tc)
 {
-	struct idmap_request *req;
+	static const struct req_row rows[] = {
+		{ "nosuid,nodev,noexec,nodiratime,nosymfollow",
+		  .set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			 MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
+			 MOUNT_ATTR_NOSYMFOLLOW },
+		{ "suid,dev,exec,diratime,symfollow",
+		  .clr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			 MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
+			 MOUNT_ATTR_NOSYMFOLLOW },
+		{ "nosuid,suid,nodev", .set = MOUNT_ATTR_NODEV,
+		  .clr = MOUNT_ATTR_NOSUID },
+	};
 
 	(void)tc;
-	req = parse_ok("nosuid,nodev,noexec,nodiratime,nosymfollow");
-	CHECK_ATTR(req, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
-			MOUNT_ATTR_NOSYMFOLLOW, 0);
-	free_req(req);
-
-	req = parse_ok("suid,dev,exec,diratime,symfollow");
-	CHECK_ATTR(req, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			   MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME |
-			   MOUNT_ATTR_NOSYMFOLLOW);
-	free_req(req);
-
-	req = parse_ok("nosuid,suid,nodev");
-	CHECK_ATTR(req, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_nosymfollow);
 ATF_TC_BODY(parse_nosymfollow, tc)
 {
-	struct idmap_request *req = parse_ok("nosymfollow");
+	static const struct req_row rows[] = {
+		{ "nosymfollow", .set = MOUNT_ATTR_NOSYMFOLLOW },
+		{ "nosymfollow,symfollow", .clr = MOUNT_ATTR_NOSYMFOLLOW },
+	};
 
 	(void)tc;
-	CHECK_ATTR(req, MOUNT_ATTR_NOSYMFOLLOW, 0);
-	free_req(req);
-
-	req = parse_ok("nosymfollow,symfollow");
-	CHECK_ATTR(req, 0, MOUNT_ATTR_NOSYMFOLLOW);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_atime_last_wins);
 ATF_TC_BODY(parse_atime_last_wins, tc)
 {
-	struct idmap_request *req;
+	static const struct req_row rows[] = {
+		{ "noatime,relatime", .set = MOUNT_ATTR_RELATIME,
+		  .clr = MOUNT_ATTR__ATIME },
+		{ "relatime,noatime", .set = MOUNT_ATTR_NOATIME,
+		  .clr = MOUNT_ATTR__ATIME },
+		{ "noatime", .set = MOUNT_ATTR_NOATIME,
+		  .clr = MOUNT_ATTR__ATIME },
+		{ "noatime,strictatime", .set = MOUNT_ATTR_STRICTATIME,
+		  .clr = MOUNT_ATTR__ATIME },
+		/* "atime" undoes noatime: back to relatime, the kernel
+		 * default. */
+		{ "noatime,atime", .set = MOUNT_ATTR_RELATIME,
+		  .clr = MOUNT_ATTR__ATIME },
+		/* nodiratime is a separate bit, not part of the atime
+		 * field. */
+		{ "nodiratime,strictatime,noatime,ro",
+		  .set = MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOATIME |
+			 MOUNT_ATTR_RDONLY,
+		  .clr = MOUNT_ATTR__ATIME },
+	};
 
 	(void)tc;
-	req = parse_ok("noatime,relatime");
-	ATF_CHECK_EQ((uint64_t)MOUNT_ATTR_RELATIME,
-		     req->attr_set & MOUNT_ATTR__ATIME);
-	CHECK_ATTR(req, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME);
-	free_req(req);
-
-	req = parse_ok("relatime,noatime");
-	CHECK_ATTR(req, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME);
-	free_req(req);
-
-	req = parse_ok("noatime");
-	CHECK_ATTR(req, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME);
-	free_req(req);
-
-	req = parse_ok("noatime,strictatime");
-	CHECK_ATTR(req, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME);
-	free_req(req);
-
-	/* "atime" undoes noatime: back to relatime, the kernel default. */
-	req = parse_ok("noatime,atime");
-	CHECK_ATTR(req, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME);
-	free_req(req);
-
-	/* nodiratime is a separate bit, not part of the atime field. */
-	req = parse_ok("nodiratime,strictatime,noatime,ro");
-	CHECK_ATTR(req, MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOATIME |
-			MOUNT_ATTR_RDONLY, MOUNT_ATTR__ATIME);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 /* ----------------------------------------------------------- bind, rbind */
@@ -346,22 +420,14 @@ ATF_TC_BODY(parse_atime_last_wins, tc)
 ATF_TC_WITHOUT_HEAD(parse_bind);
 ATF_TC_BODY(parse_bind, tc)
 {
-	struct idmap_request *req;
+	static const struct req_row rows[] = {
+		{ .opts = "bind" },
+		{ "rbind", .recursive = true },
+		{ "bind,rbind,bind", .recursive = true },
+	};
 
 	(void)tc;
-	req = parse_ok("bind");
-	ATF_CHECK(!req->recursive);
-	CHECK_ATTR(req, 0, 0);
-	free_req(req);
-
-	req = parse_ok("rbind");
-	ATF_CHECK(req->recursive);
-	CHECK_ATTR(req, 0, 0);
-	free_req(req);
-
-	req = parse_ok("bind,rbind,bind");
-	ATF_CHECK(req->recursive);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 /* ------------------------------------------------------------------ maps */
@@ -369,39 +435,29 @@ ATF_TC_BODY(parse_bind, tc)
 ATF_TC_WITHOUT_HEAD(parse_maps);
 ATF_TC_BODY(parse_maps, tc)
 {
-	struct idmap_request *req =
-		parse_ok("uidmap=0:100000:65536,gidmap=0:200000:10");
+	static const struct req_row rows[] = {
+		{ "uidmap=0:100000:65536,gidmap=0:200000:10",
+		  .uid = { 1, { { 0, 100000, 65536 } } },
+		  .gid = { 1, { { 0, 200000, 10 } } } },
+	};
 
 	(void)tc;
-	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
-	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
-	CHECK_EXT(&req->uid, 0, 0, 100000, 65536);
-	CHECK_EXT(&req->gid, 0, 0, 200000, 10);
-	ATF_CHECK(req->userns == NULL);
-	CHECK_ATTR(req, 0, 0);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_quoted_value);
 ATF_TC_BODY(parse_quoted_value, tc)
 {
-	struct idmap_request *req = parse_ok("uidmap=\"0:1:1,5:6:1\",ro");
+	static const struct req_row rows[] = {
+		{ "uidmap=\"0:1:1,5:6:1\",ro", .set = MOUNT_ATTR_RDONLY,
+		  .uid = { 2, { { 0, 1, 1 }, { 5, 6, 1 } } } },
+		/* A blank inside quotes, util-linux syntax. */
+		{ "idmap=\"u:0:1:1 g:0:2:1\"", .uid = { 1, { { 0, 1, 1 } } },
+		  .gid = { 1, { { 0, 2, 1 } } } },
+	};
 
 	(void)tc;
-	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
-	CHECK_EXT(&req->uid, 0, 0, 1, 1);
-	CHECK_EXT(&req->uid, 1, 5, 6, 1);
-	ATF_CHECK_EQ((size_t)0, req->gid.n);
-	CHECK_ATTR(req, MOUNT_ATTR_RDONLY, 0);
-	free_req(req);
-
-	/* A blank inside quotes, util-linux syntax. */
-	req = parse_ok("idmap=\"u:0:1:1 g:0:2:1\"");
-	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
-	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
-	CHECK_EXT(&req->uid, 0, 0, 1, 1);
-	CHECK_EXT(&req->gid, 0, 0, 2, 1);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_map_accumulates);
@@ -428,44 +484,32 @@ ATF_TC_BODY(parse_map_accumulates, tc)
 ATF_TC_WITHOUT_HEAD(parse_idmap_ul);
 ATF_TC_BODY(parse_idmap_ul, tc)
 {
-	struct idmap_request *req = parse_ok("idmap=b:0:100000:65536");
-	struct diag d = { "" };
+	static const struct req_row rows[] = {
+		{ "idmap=b:0:100000:65536",
+		  .uid = { 1, { { 0, 100000, 65536 } } },
+		  .gid = { 1, { { 0, 100000, 65536 } } }, .complete = true },
+	};
 
 	(void)tc;
-	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
-	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
-	CHECK_EXT(&req->uid, 0, 0, 100000, 65536);
-	CHECK_EXT(&req->gid, 0, 0, 100000, 65536);
-	ATF_CHECK(req->userns == NULL);
-	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_x_idmap_spellings);
 ATF_TC_BODY(parse_x_idmap_spellings, tc)
 {
-	struct idmap_request *req =
-		parse_ok("X-idmap.uidmap=0:1:1,x-idmap.gidmap=0:2:1");
-	struct diag d = { "" };
+	static const struct req_row rows[] = {
+		{ "X-idmap.uidmap=0:1:1,x-idmap.gidmap=0:2:1",
+		  .uid = { 1, { { 0, 1, 1 } } }, .gid = { 1, { { 0, 2, 1 } } },
+		  .complete = true },
+		/* X-idmap.uidmap is uidmap: it accumulates with it. */
+		{ "uidmap=0:1:1,X-idmap.uidmap=5:6:1",
+		  .uid = { 2, { { 0, 1, 1 }, { 5, 6, 1 } } } },
+		{ "X-idmap.userns=/proc/self/ns/user",
+		  .userns = "/proc/self/ns/user" },
+	};
 
 	(void)tc;
-	ATF_REQUIRE_EQ((size_t)1, req->uid.n);
-	ATF_REQUIRE_EQ((size_t)1, req->gid.n);
-	CHECK_EXT(&req->uid, 0, 0, 1, 1);
-	CHECK_EXT(&req->gid, 0, 0, 2, 1);
-	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
-	free_req(req);
-
-	/* X-idmap.uidmap is uidmap: it accumulates with it. */
-	req = parse_ok("uidmap=0:1:1,X-idmap.uidmap=5:6:1");
-	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
-	CHECK_EXT(&req->uid, 1, 5, 6, 1);
-	free_req(req);
-
-	req = parse_ok("X-idmap.userns=/proc/self/ns/user");
-	ATF_REQUIRE(req->userns != NULL);
-	ATF_CHECK_STREQ("/proc/self/ns/user", req->userns);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_map_errors);
@@ -545,17 +589,13 @@ ATF_TC_BODY(parse_map_too_many, tc)
 ATF_TC_WITHOUT_HEAD(parse_idmap_path);
 ATF_TC_BODY(parse_idmap_path, tc)
 {
-	struct idmap_request *req = parse_ok("idmap=/proc/self/ns/user");
-	struct diag d = { "" };
+	static const struct req_row rows[] = {
+		{ "idmap=/proc/self/ns/user", .userns = "/proc/self/ns/user",
+		  .complete = true },
+	};
 
 	(void)tc;
-	ATF_REQUIRE(req->userns != NULL);
-	ATF_CHECK_STREQ("/proc/self/ns/user", req->userns);
-	ATF_CHECK_EQ((size_t)0, req->uid.n);
-	ATF_CHECK_EQ((size_t)0, req->gid.n);
-	ATF_CHECK(options_have_mapping(req));
-	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
-	free_req(req);
+	CHECK_PARSES(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_userns);
@@ -582,6 +622,9 @@ ATF_TC_BODY(parse_userns, tc)
 ATF_TC_WITHOUT_HEAD(parse_userns_relative);
 ATF_TC_BODY(parse_userns_relative, tc)
 {
+	static const struct fail_row rows[] = {
+		{ "X-idmap.userns=ns", EINVAL, { "\"ns\"", "absolute path" } },
+	};
 	struct idmap_request *req = new_req();
 	struct diag d = { "" };
 
@@ -592,8 +635,7 @@ ATF_TC_BODY(parse_userns_relative, tc)
 	ATF_CHECK(req->userns == NULL);
 	free_req(req);
 
-	check_fails(&(struct fail_row){ "X-idmap.userns=ns", EINVAL,
-					{ "\"ns\"", "absolute path" } }, 1);
+	CHECK_FAILS(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(parse_userns_twice);
@@ -616,114 +658,71 @@ ATF_TC_BODY(parse_userns_twice, tc)
 ATF_TC_WITHOUT_HEAD(check_ok);
 ATF_TC_BODY(check_ok, tc)
 {
-	struct idmap_request *req = parse_ok("uidmap=0:1:1,gidmap=0:1:1");
-	struct diag d = { "" };
+	static const struct check_row rows[] = {
+		{ "uidmap=0:1:1,gidmap=0:1:1", true, 0, { NULL } },
+		{ "userns=/proc/self/ns/user,ro", true, 0, { NULL } },
+	};
 
 	(void)tc;
-	ATF_CHECK(options_have_mapping(req));
-	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
-	free_req(req);
-
-	req = parse_ok("userns=/proc/self/ns/user,ro");
-	ATF_CHECK(options_have_mapping(req));
-	ATF_CHECK_EQ_MSG(0, options_check(req, &d), "%s", d.msg);
-	free_req(req);
+	CHECK_CHECKS(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(check_maps_and_userns);
 ATF_TC_BODY(check_maps_and_userns, tc)
 {
-	struct idmap_request *req =
-		parse_ok("uidmap=0:1:1,gidmap=0:1:1,userns=/proc/self/ns/user");
-	struct diag d = { "" };
+	static const struct check_row rows[] = {
+		{ "uidmap=0:1:1,gidmap=0:1:1,userns=/proc/self/ns/user", true,
+		  EINVAL, { "\"/proc/self/ns/user\"", "not both" } },
+		/* One map is enough to conflict. */
+		{ "idmap=/proc/self/ns/user,gidmap=0:1:1", true, EINVAL,
+		  { "\"/proc/self/ns/user\"", "not both" } },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "\"/proc/self/ns/user\"");
-	CHECK_MSG_HAS(&d, "not both");
-	free_req(req);
-
-	/* One map is enough to conflict. */
-	req = parse_ok("idmap=/proc/self/ns/user,gidmap=0:1:1");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "\"/proc/self/ns/user\"");
-	CHECK_MSG_HAS(&d, "not both");
-	free_req(req);
+	CHECK_CHECKS(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(check_one_map_missing);
 ATF_TC_BODY(check_one_map_missing, tc)
 {
-	struct idmap_request *req = parse_ok("uidmap=0:1:1");
-	struct diag d = { "" };
+	/* One map alone is not a complete mapping. */
+	static const struct check_row rows[] = {
+		{ "uidmap=0:1:1", false, EINVAL,
+		  { "no gid map", "gidmap=", "idmap=b:" } },
+		{ "gidmap=0:1:1", false, EINVAL,
+		  { "no uid map", "uidmap=", "idmap=b:" } },
+		{ "idmap=u:0:1:1", false, EINVAL, { "no gid map" } },
+	};
 
 	(void)tc;
-	/* One map alone is not a complete mapping. */
-	ATF_CHECK(!options_have_mapping(req));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "no gid map");
-	CHECK_MSG_HAS(&d, "gidmap=");
-	CHECK_MSG_HAS(&d, "idmap=b:");
-	free_req(req);
-
-	req = parse_ok("gidmap=0:1:1");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "no uid map");
-	CHECK_MSG_HAS(&d, "uidmap=");
-	CHECK_MSG_HAS(&d, "idmap=b:");
-	free_req(req);
-
-	req = parse_ok("idmap=u:0:1:1");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "no gid map");
-	free_req(req);
+	CHECK_CHECKS(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(check_no_mapping);
 ATF_TC_BODY(check_no_mapping, tc)
 {
-	struct idmap_request *req = parse_ok("ro,nosuid,bind");
-	struct diag d = { "" };
+	static const struct check_row rows[] = {
+		{ "ro,nosuid,bind", false, EINVAL,
+		  { "no mapping", "uidmap=", "X-" } },
+		{ "", false, EINVAL, { "uidmap=" } },
+	};
 
 	(void)tc;
-	ATF_CHECK(!options_have_mapping(req));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "no mapping");
-	CHECK_MSG_HAS(&d, "uidmap=");
-	CHECK_MSG_HAS(&d, "X-");
-	free_req(req);
-
-	req = parse_ok("");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "uidmap=");
-	free_req(req);
+	CHECK_CHECKS(rows);
 }
 
 ATF_TC_WITHOUT_HEAD(check_validates_maps);
 ATF_TC_BODY(check_validates_maps, tc)
 {
-	struct idmap_request *req =
-		parse_ok("uidmap=\"0:1:10,5:100:1\",gidmap=0:1:1");
-	struct diag d = { "" };
+	static const struct check_row rows[] = {
+		{ "uidmap=\"0:1:10,5:100:1\",gidmap=0:1:1", true, EINVAL,
+		  { "uid map", "\"0:1:10\"", "\"5:100:1\"", "overlap" } },
+		{ "uidmap=0:1:1,gidmap=0:1:10 20:5:1", true, EINVAL,
+		  { "gid map", "OUTER" } },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "uid map");
-	CHECK_MSG_HAS(&d, "\"0:1:10\"");
-	CHECK_MSG_HAS(&d, "\"5:100:1\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	free_req(req);
-
-	req = parse_ok("uidmap=0:1:1,gidmap=0:1:10 20:5:1");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, options_check(req, &d));
-	CHECK_MSG_HAS(&d, "gid map");
-	CHECK_MSG_HAS(&d, "OUTER");
-	free_req(req);
+	CHECK_CHECKS(rows);
 }
 
 /* ------------------------------------------------- rejected and ignored */
@@ -832,56 +831,43 @@ ATF_TC_BODY(parse_missing_value, tc)
 ATF_TC_WITHOUT_HEAD(parse_inert_grants_nothing);
 ATF_TC_BODY(parse_inert_grants_nothing, tc)
 {
-	static const char *const inert[] = {
-		"user", "user=joe", "users", "nouser", "owner", "group",
-		"defaults", "noauto", "auto", "_netdev", "nofail",
-		"comment=fstab", "x-foo", "X-bar=1",
-		"user,owner,group,users,defaults,nofail",
+	static const struct req_row rows[] = {
+		{ .opts = "user" }, { .opts = "user=joe" }, { .opts = "users" },
+		{ .opts = "nouser" }, { .opts = "owner" }, { .opts = "group" },
+		{ .opts = "defaults" }, { .opts = "noauto" },
+		{ .opts = "auto" }, { .opts = "_netdev" }, { .opts = "nofail" },
+		{ .opts = "comment=fstab" }, { .opts = "x-foo" },
+		{ .opts = "X-bar=1" },
+		{ .opts = "user,owner,group,users,defaults,nofail" },
+		/* Nor do they undo what other options set. */
+		{ "ro,nosuid,user,owner,group",
+		  .set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID },
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++) {
-		struct idmap_request *req = parse_ok(inert[i]);
-
-		ATF_CHECK_EQ_MSG((uint64_t)0, req->attr_set, "\"%s\"", inert[i]);
-		ATF_CHECK_EQ_MSG((uint64_t)0, req->attr_clr, "\"%s\"", inert[i]);
-		ATF_CHECK_MSG(!req->recursive, "\"%s\"", inert[i]);
-		ATF_CHECK_EQ_MSG((size_t)0, req->uid.n, "\"%s\"", inert[i]);
-		ATF_CHECK_EQ_MSG((size_t)0, req->gid.n, "\"%s\"", inert[i]);
-		ATF_CHECK_MSG(req->userns == NULL, "\"%s\"", inert[i]);
-		free_req(req);
-	}
-
-	/* Nor do they undo what other options set. */
-	{
-		struct idmap_request *req = parse_ok("ro,nosuid,user,owner,group");
-
-		CHECK_ATTR(req, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0);
-		free_req(req);
-	}
+	CHECK_PARSES(rows);
 }
 
 /* util-linux's X-mount.idmap= is idmap=: its syntax, or a path. */
 ATF_TC_WITHOUT_HEAD(parse_x_mount_idmap);
 ATF_TC_BODY(parse_x_mount_idmap, tc)
 {
-	struct idmap_request *req =
-		parse_ok("X-mount.idmap=u:1000:0:1 g:1000:5:1 0:100:1");
+	static const struct req_row rows[] = {
+		{ "X-mount.idmap=u:1000:0:1 g:1000:5:1 0:100:1",
+		  .uid = { 2, { { 1000, 0, 1 }, { 0, 100, 1 } } },
+		  .gid = { 2, { { 1000, 5, 1 }, { 0, 100, 1 } } } },
+		{ "X-mount.idmap=/proc/self/ns/user",
+		  .userns = "/proc/self/ns/user" },
+	};
+	/* Stricter than util-linux: trailing junk is refused. */
+	static const struct fail_row junk[] = {
+		{ "X-mount.idmap=b:1000:0:1x", EINVAL, { "X-mount.idmap" } },
+	};
 
 	(void)tc;
 	ATF_CHECK_EQ(OPT_IDMAP, options_classify("X-mount.idmap", 13));
-	ATF_REQUIRE_EQ((size_t)2, req->uid.n);
-	ATF_REQUIRE_EQ((size_t)2, req->gid.n);
-	CHECK_EXT(&req->uid, 0, 1000, 0, 1);
-	CHECK_EXT(&req->gid, 0, 1000, 5, 1);
-	CHECK_EXT(&req->uid, 1, 0, 100, 1);
-	free_req(req);
-	req = parse_ok("X-mount.idmap=/proc/self/ns/user");
-	ATF_CHECK_STREQ("/proc/self/ns/user", req->userns);
-	free_req(req);
-	/* Stricter than util-linux: trailing junk is refused. */
-	check_fails(&(struct fail_row){ "X-mount.idmap=b:1000:0:1x", EINVAL,
-					{ "X-mount.idmap" } }, 1);
+	CHECK_PARSES(rows);
+	CHECK_FAILS(junk);
 }
 
 /* What mount(8) dropped fills only what is missing; a user namespace

@@ -59,3 +59,10 @@ void check_map(const char *row, const char *which,
 		CHECK_ROW_EXT(label, m, i, want->ext[i].inner,
 			      want->ext[i].outer, want->ext[i].count);
 }
+
+void check_msg_has_all(const char *row, const struct diag *d,
+		       const char *const *has, size_t n)
+{
+	for (size_t k = 0; k < n && has[k]; k++)
+		CHECK_ROW_MSG_HAS(row, d, has[k]);
+}

@@ -29,6 +29,12 @@
 		      "%s: message \"%s\" does not contain \"%s\"", (row), \
 		      (d)->msg, (needle))
 
+/* Each of @has (up to its first NULL) is in the message of row @row. */
+#define CHECK_ROW_MSG_HAS_ALL(row, d, has)                                 \
+	check_msg_has_all((row), (d), (has), N_ROWS(has))
+void check_msg_has_all(const char *row, const struct diag *d,
+		       const char *const *has, size_t n);
+
 #define CHECK_ROW_EXT(row, m, i, in, out, cnt)                             \
 	do {                                                               \
 		ATF_CHECK_EQ_MSG((uint32_t)(in), (m)->ext[i].inner,        \
