@@ -51,8 +51,8 @@ static char *many_extents(size_t n, const char *sep)
 struct u32_row {
 	const char *s;
 	int len;	/* bytes of @s to read, or WHOLE */
-	int ret;	/* what idmap_parse_u32 returns */
-	uint32_t v;	/* and the value, when @ret is 0 */
+	int err;	/* idmap_parse_u32 fails with it, or 0 */
+	uint32_t v;	/* the value, when @err is 0 */
 };
 
 static void check_u32(const struct u32_row *rows, size_t n)
@@ -62,9 +62,9 @@ static void check_u32(const struct u32_row *rows, size_t n)
 		size_t len = r->len == WHOLE ? strlen(r->s) : (size_t)r->len;
 		uint32_t v = 7;
 
-		ATF_CHECK_EQ_MSG(r->ret, idmap_parse_u32(r->s, len, &v),
+		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_u32(r->s, len, &v),
 				 "\"%s\" (%zu bytes)", r->s, len);
-		if (r->ret == 0)
+		if (r->err == 0)
 			ATF_CHECK_EQ_MSG(r->v, v, "\"%s\" (%zu bytes)", r->s,
 					 len);
 	}
@@ -91,10 +91,10 @@ ATF_TC_WITHOUT_HEAD(parse_u32_out_of_range);
 ATF_TC_BODY(parse_u32_out_of_range, tc)
 {
 	static const struct u32_row rows[] = {
-		{ "4294967296", WHOLE, -ERANGE, 0 },
-		{ "4294967300", WHOLE, -ERANGE, 0 },
-		{ "99999999999999999999", WHOLE, -ERANGE, 0 },
-		{ "18446744073709551616", WHOLE, -ERANGE, 0 },
+		{ "4294967296", WHOLE, ERANGE, 0 },
+		{ "4294967300", WHOLE, ERANGE, 0 },
+		{ "99999999999999999999", WHOLE, ERANGE, 0 },
+		{ "18446744073709551616", WHOLE, ERANGE, 0 },
 	};
 
 	(void)tc;
@@ -105,14 +105,14 @@ ATF_TC_WITHOUT_HEAD(parse_u32_not_decimal);
 ATF_TC_BODY(parse_u32_not_decimal, tc)
 {
 	static const struct u32_row rows[] = {
-		{ "-1", WHOLE, -EINVAL, 0 }, { "+1", WHOLE, -EINVAL, 0 },
-		{ " 1", WHOLE, -EINVAL, 0 }, { "1 ", WHOLE, -EINVAL, 0 },
-		{ "1x", WHOLE, -EINVAL, 0 }, { "", WHOLE, -EINVAL, 0 },
-		{ "0x10", WHOLE, -EINVAL, 0 }, { "x", WHOLE, -EINVAL, 0 },
-		{ "1.0", WHOLE, -EINVAL, 0 }, { "\t1", WHOLE, -EINVAL, 0 },
-		{ "1\n", WHOLE, -EINVAL, 0 }, { "-0", WHOLE, -EINVAL, 0 },
+		{ "-1", WHOLE, EINVAL, 0 }, { "+1", WHOLE, EINVAL, 0 },
+		{ " 1", WHOLE, EINVAL, 0 }, { "1 ", WHOLE, EINVAL, 0 },
+		{ "1x", WHOLE, EINVAL, 0 }, { "", WHOLE, EINVAL, 0 },
+		{ "0x10", WHOLE, EINVAL, 0 }, { "x", WHOLE, EINVAL, 0 },
+		{ "1.0", WHOLE, EINVAL, 0 }, { "\t1", WHOLE, EINVAL, 0 },
+		{ "1\n", WHOLE, EINVAL, 0 }, { "-0", WHOLE, EINVAL, 0 },
 		/* len 0 is empty even when the string goes on. */
-		{ "1", 0, -EINVAL, 0 },
+		{ "1", 0, EINVAL, 0 },
 	};
 
 	(void)tc;
