@@ -26,11 +26,6 @@ static void add(struct idmap_map *m, uint32_t in, uint32_t out, uint32_t count)
 	m->ext[m->n++] = (struct idmap_extent){ in, out, count };
 }
 
-static int u32(const char *s, uint32_t *out)
-{
-	return idmap_parse_u32(s, strlen(s), out);
-}
-
 /* "0:0:1,1:1:1,...": @n extents i:i:1, separated by @sep. */
 static char *many_extents(size_t n, const char *sep)
 {
@@ -49,97 +44,147 @@ static char *many_extents(size_t n, const char *sep)
 	return s;
 }
 
-/* Parse @value as a uidmap= list that must fail with @err; the message
- * must quote @quoted and contain @rule. */
-static void list_fails(const char *value, int err, const char *quoted,
-		       const char *rule)
-{
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
-	char q[256];
-
-	ATF_CHECK_EQ_MSG(-err, idmap_parse_list(value, "uidmap", IDMAP_UID, m, &d),
-			 "value \"%s\"", value);
-	snprintf(q, sizeof(q), "\"%s\"", quoted);
-	CHECK_MSG_HAS(&d, q);
-	CHECK_MSG_HAS(&d, rule);
-	CHECK_MSG_HAS(&d, "uidmap");
-	free(m);
-}
-
-static void list_ok(const char *value, uint32_t in, uint32_t out,
-		    uint32_t count)
-{
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
-
-	ATF_CHECK_EQ_MSG(0, idmap_parse_list(value, "uidmap", IDMAP_UID, m, &d),
-			 "value \"%s\": %s", value, d.msg);
-	ATF_CHECK_EQ_MSG((size_t)1, m->n, "value \"%s\"", value);
-	CHECK_EXT(m, 0, in, out, count);
-	free(m);
-}
-
 /* ------------------------------------------------------- idmap_parse_u32 */
+
+#define WHOLE (-1)	/* read all of the row's string */
+
+struct u32_row {
+	const char *s;
+	int len;	/* bytes of @s to read, or WHOLE */
+	int err;	/* idmap_parse_u32 fails with it, or 0 */
+	uint32_t v;	/* the value, when @err is 0 */
+};
+
+static void check_u32(const struct u32_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct u32_row *r = &rows[i];
+		size_t len = r->len == WHOLE ? strlen(r->s) : (size_t)r->len;
+		uint32_t v = 7;
+
+		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_u32(r->s, len, &v),
+				 "\"%s\" (%zu bytes)", r->s, len);
+		if (r->err == 0)
+			ATF_CHECK_EQ_MSG(r->v, v, "\"%s\" (%zu bytes)", r->s,
+					 len);
+	}
+}
 
 ATF_TC_WITHOUT_HEAD(parse_u32_valid);
 ATF_TC_BODY(parse_u32_valid, tc)
 {
-	uint32_t v;
+	static const struct u32_row rows[] = {
+		{ "0", WHOLE, 0, 0 },
+		{ "4294967295", WHOLE, 0, 4294967295u },
+		{ "100000", WHOLE, 0, 100000 },
+		{ "65536", WHOLE, 0, 65536 },
+		/* Only [s, s+len) is read. */
+		{ "12x", 2, 0, 12 },
+		{ "1:2", 1, 0, 1 },
+	};
 
 	(void)tc;
-	v = 7;
-	ATF_CHECK_EQ(0, u32("0", &v));
-	ATF_CHECK_EQ((uint32_t)0, v);
-	ATF_CHECK_EQ(0, u32("4294967295", &v));
-	ATF_CHECK_EQ((uint32_t)4294967295u, v);
-	ATF_CHECK_EQ(0, u32("100000", &v));
-	ATF_CHECK_EQ((uint32_t)100000, v);
-	ATF_CHECK_EQ(0, u32("65536", &v));
-	ATF_CHECK_EQ((uint32_t)65536, v);
-	/* Only [s, s+len) is read. */
-	ATF_CHECK_EQ(0, idmap_parse_u32("12x", 2, &v));
-	ATF_CHECK_EQ((uint32_t)12, v);
-	ATF_CHECK_EQ(0, idmap_parse_u32("1:2", 1, &v));
-	ATF_CHECK_EQ((uint32_t)1, v);
+	check_u32(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(parse_u32_out_of_range);
 ATF_TC_BODY(parse_u32_out_of_range, tc)
 {
-	uint32_t v = 0;
+	static const struct u32_row rows[] = {
+		{ "4294967296", WHOLE, ERANGE, 0 },
+		{ "4294967300", WHOLE, ERANGE, 0 },
+		{ "99999999999999999999", WHOLE, ERANGE, 0 },
+		{ "18446744073709551616", WHOLE, ERANGE, 0 },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-ERANGE, u32("4294967296", &v));
-	ATF_CHECK_EQ(-ERANGE, u32("4294967300", &v));
-	ATF_CHECK_EQ(-ERANGE, u32("99999999999999999999", &v));
-	ATF_CHECK_EQ(-ERANGE, u32("18446744073709551616", &v));
+	check_u32(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(parse_u32_not_decimal);
 ATF_TC_BODY(parse_u32_not_decimal, tc)
 {
-	static const char *const bad[] = {
-		"-1", "+1", " 1", "1 ", "1x", "", "0x10", "x", "1.0",
-		"\t1", "1\n", "-0",
+	static const struct u32_row rows[] = {
+		{ "-1", WHOLE, EINVAL, 0 }, { "+1", WHOLE, EINVAL, 0 },
+		{ " 1", WHOLE, EINVAL, 0 }, { "1 ", WHOLE, EINVAL, 0 },
+		{ "1x", WHOLE, EINVAL, 0 }, { "", WHOLE, EINVAL, 0 },
+		{ "0x10", WHOLE, EINVAL, 0 }, { "x", WHOLE, EINVAL, 0 },
+		{ "1.0", WHOLE, EINVAL, 0 }, { "\t1", WHOLE, EINVAL, 0 },
+		{ "1\n", WHOLE, EINVAL, 0 }, { "-0", WHOLE, EINVAL, 0 },
+		/* len 0 is empty even when the string goes on. */
+		{ "1", 0, EINVAL, 0 },
 	};
-	uint32_t v = 42;
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ATF_CHECK_EQ_MSG(-EINVAL, u32(bad[i], &v), "\"%s\"", bad[i]);
-	/* len 0 is empty even when the string goes on. */
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_u32("1", 0, &v));
+	check_u32(rows, N_ROWS(rows));
 }
 
 /* ------------------------------------------------------ idmap_parse_list */
 
+struct list_row {
+	const char *value;	/* of uidmap= */
+	int err;		/* 0: it parses to the one extent @ext */
+	const char *quoted;	/* else: the message quotes this token, */
+	const char *rule;	/* names this rule, and the option */
+	struct idmap_extent ext;
+};
+
+#define FAILS(e, q, r) .err = (e), .quoted = (q), .rule = (r)
+
+static void check_list(const struct list_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+		char row[256], q[256];
+
+		snprintf(row, sizeof(row), "value \"%s\"", r->value);
+		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_list(r->value, "uidmap",
+							   IDMAP_UID, m, &d),
+				 "%s: %s", row, d.msg);
+		if (r->err) {
+			snprintf(q, sizeof(q), "\"%s\"", r->quoted);
+			CHECK_ROW_MSG_HAS(row, &d, q);
+			CHECK_ROW_MSG_HAS(row, &d, r->rule);
+			CHECK_ROW_MSG_HAS(row, &d, "uidmap");
+		} else {
+			ATF_CHECK_EQ_MSG((size_t)1, m->n, "%s", row);
+			CHECK_ROW_EXT(row, m, 0, r->ext.inner, r->ext.outer,
+				      r->ext.count);
+		}
+		free(m);
+	}
+}
+
+/* Each of @values parses to @want. */
+static void check_lists_give(const char *const *values, size_t n,
+			     const struct want_map *want)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+		char row[256];
+
+		snprintf(row, sizeof(row), "value \"%s\"", values[i]);
+		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap",
+						     IDMAP_UID, m, &d),
+				 "%s: %s", row, d.msg);
+		check_map(row, "uid", m, want);
+		free(m);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(list_single);
 ATF_TC_BODY(list_single, tc)
 {
+	static const struct list_row rows[] = {
+		{ "0:100000:65536", .ext = { 0, 100000, 65536 } },
+		{ "1000:0:1", .ext = { 1000, 0, 1 } },
+	};
+
 	(void)tc;
-	list_ok("0:100000:65536", 0, 100000, 65536);
-	list_ok("1000:0:1", 1000, 0, 1);
+	check_list(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(list_commas);
@@ -158,6 +203,11 @@ ATF_TC_BODY(list_commas, tc)
 	free(m);
 }
 
+/* Three extents, however the blanks fall. */
+static const struct want_map three = {
+	3, { { 0, 10, 1 }, { 2, 20, 3 }, { 7, 70, 2 } },
+};
+
 ATF_TC_WITHOUT_HEAD(list_blanks);
 ATF_TC_BODY(list_blanks, tc)
 {
@@ -168,20 +218,7 @@ ATF_TC_BODY(list_blanks, tc)
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		struct idmap_map *m = new_map();
-		struct diag d = { "" };
-
-		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", IDMAP_UID, m, &d),
-				 "\"%s\": %s", values[i], d.msg);
-		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
-		if (m->n == 3) {
-			CHECK_EXT(m, 0, 0, 10, 1);
-			CHECK_EXT(m, 1, 2, 20, 3);
-			CHECK_EXT(m, 2, 7, 70, 2);
-		}
-		free(m);
-	}
+	check_lists_give(values, N_ROWS(values), &three);
 }
 
 ATF_TC_WITHOUT_HEAD(list_blanks_around_commas);
@@ -194,20 +231,7 @@ ATF_TC_BODY(list_blanks_around_commas, tc)
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		struct idmap_map *m = new_map();
-		struct diag d = { "" };
-
-		ATF_CHECK_EQ_MSG(0, idmap_parse_list(values[i], "uidmap", IDMAP_UID, m, &d),
-				 "\"%s\": %s", values[i], d.msg);
-		ATF_CHECK_EQ_MSG((size_t)3, m->n, "\"%s\"", values[i]);
-		if (m->n == 3) {
-			CHECK_EXT(m, 0, 0, 10, 1);
-			CHECK_EXT(m, 1, 2, 20, 3);
-			CHECK_EXT(m, 2, 7, 70, 2);
-		}
-		free(m);
-	}
+	check_lists_give(values, N_ROWS(values), &three);
 }
 
 ATF_TC_WITHOUT_HEAD(list_accumulates);
@@ -256,35 +280,46 @@ ATF_TC_BODY(list_empty_extent, tc)
 	};
 
 	(void)tc;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		list_fails(bad[i], EINVAL, bad[i], "empty extent");
+	/* The message quotes the whole value. */
+	for (size_t i = 0; i < N_ROWS(bad); i++)
+		check_list(&(struct list_row){ bad[i], FAILS(EINVAL, bad[i],
+							      "empty extent") },
+			   1);
 }
 
 ATF_TC_WITHOUT_HEAD(list_bad_shape);
 ATF_TC_BODY(list_bad_shape, tc)
 {
+	static const struct list_row rows[] = {
+		{ "0:1", FAILS(EINVAL, "0:1", "INNER:OUTER:COUNT") },
+		{ "0", FAILS(EINVAL, "0", "INNER:OUTER:COUNT") },
+		{ "0:1:1:1", FAILS(EINVAL, "0:1:1:1", "INNER:OUTER:COUNT") },
+		{ "0:1:1,2:3", FAILS(EINVAL, "2:3", "INNER:OUTER:COUNT") },
+		/* A bad number: the message names the field and quotes it. */
+		{ "a:1:1", FAILS(EINVAL, "a:1:1", "decimal") },
+		{ "a:1:1", FAILS(EINVAL, "a", "INNER") },
+		{ "0:b:1", FAILS(EINVAL, "b", "OUTER") },
+		{ "0:1:c", FAILS(EINVAL, "c", "COUNT") },
+		{ "0::1", FAILS(EINVAL, "0::1", "OUTER") },
+		{ "-1:0:1", FAILS(EINVAL, "-1", "decimal") },
+		{ "0x10:0:1", FAILS(EINVAL, "0x10", "decimal") },
+		{ "4294967296:0:1", FAILS(EINVAL, "4294967296", "4294967295") },
+	};
+
 	(void)tc;
-	list_fails("0:1", EINVAL, "0:1", "INNER:OUTER:COUNT");
-	list_fails("0", EINVAL, "0", "INNER:OUTER:COUNT");
-	list_fails("0:1:1:1", EINVAL, "0:1:1:1", "INNER:OUTER:COUNT");
-	list_fails("0:1:1,2:3", EINVAL, "2:3", "INNER:OUTER:COUNT");
-	/* A bad number: the message names the field and quotes it. */
-	list_fails("a:1:1", EINVAL, "a:1:1", "decimal");
-	list_fails("a:1:1", EINVAL, "a", "INNER");
-	list_fails("0:b:1", EINVAL, "b", "OUTER");
-	list_fails("0:1:c", EINVAL, "c", "COUNT");
-	list_fails("0::1", EINVAL, "0::1", "OUTER");
-	list_fails("-1:0:1", EINVAL, "-1", "decimal");
-	list_fails("0x10:0:1", EINVAL, "0x10", "decimal");
-	list_fails("4294967296:0:1", EINVAL, "4294967296", "4294967295");
+	check_list(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(list_count_zero);
 ATF_TC_BODY(list_count_zero, tc)
 {
+	static const struct list_row rows[] = {
+		{ "0:1:0", FAILS(EINVAL, "0:1:0", "COUNT must be at least 1") },
+		{ "5:5:1,0:1:0", FAILS(EINVAL, "0:1:0", "at least 1") },
+	};
+
 	(void)tc;
-	list_fails("0:1:0", EINVAL, "0:1:0", "COUNT must be at least 1");
-	list_fails("5:5:1,0:1:0", EINVAL, "0:1:0", "at least 1");
+	check_list(rows, N_ROWS(rows));
 }
 
 /*
@@ -294,21 +329,32 @@ ATF_TC_BODY(list_count_zero, tc)
 ATF_TC_WITHOUT_HEAD(list_range_limit);
 ATF_TC_BODY(list_range_limit, tc)
 {
+	static const struct list_row rows[] = {
+		{ "4294967295:0:1",
+		  FAILS(ERANGE, "4294967295:0:1", "4294967295") },
+		{ "0:4294967295:1",
+		  FAILS(ERANGE, "0:4294967295:1", "4294967295") },
+		{ "4294967294:0:1", .ext = { 4294967294u, 0, 1 } },
+		{ "0:4294967294:1", .ext = { 0, 4294967294u, 1 } },
+		/* 4294967200 + 95 = 4294967295: the last id is 4294967294. */
+		{ "0:4294967200:95", .ext = { 0, 4294967200u, 95 } },
+		{ "0:4294967200:96",
+		  FAILS(ERANGE, "0:4294967200:96", "must not exceed") },
+		{ "0:4294967200:97",
+		  FAILS(ERANGE, "0:4294967200:97", "must not exceed") },
+		{ "4294967200:0:95", .ext = { 4294967200u, 0, 95 } },
+		{ "4294967200:0:96",
+		  FAILS(ERANGE, "4294967200:0:96", "must not exceed") },
+		/* The whole id space but (u32)-1. */
+		{ "0:0:4294967295", .ext = { 0, 0, 4294967295u } },
+		{ "1:0:4294967295",
+		  FAILS(ERANGE, "1:0:4294967295", "4294967295") },
+		{ "0:1:4294967295",
+		  FAILS(ERANGE, "0:1:4294967295", "4294967295") },
+	};
+
 	(void)tc;
-	list_fails("4294967295:0:1", ERANGE, "4294967295:0:1", "4294967295");
-	list_fails("0:4294967295:1", ERANGE, "0:4294967295:1", "4294967295");
-	list_ok("4294967294:0:1", 4294967294u, 0, 1);
-	list_ok("0:4294967294:1", 0, 4294967294u, 1);
-	/* 4294967200 + 95 = 4294967295: the last id is 4294967294. */
-	list_ok("0:4294967200:95", 0, 4294967200u, 95);
-	list_fails("0:4294967200:96", ERANGE, "0:4294967200:96", "must not exceed");
-	list_fails("0:4294967200:97", ERANGE, "0:4294967200:97", "must not exceed");
-	list_ok("4294967200:0:95", 4294967200u, 0, 95);
-	list_fails("4294967200:0:96", ERANGE, "4294967200:0:96", "must not exceed");
-	/* The whole id space but (u32)-1. */
-	list_ok("0:0:4294967295", 0, 0, 4294967295u);
-	list_fails("1:0:4294967295", ERANGE, "1:0:4294967295", "4294967295");
-	list_fails("0:1:4294967295", ERANGE, "0:1:4294967295", "4294967295");
+	check_list(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(list_max_extents);
@@ -345,70 +391,39 @@ ATF_TC_BODY(list_max_extents, tc)
 
 /* -------------------------------------------------------- idmap_parse_ul */
 
-ATF_TC_WITHOUT_HEAD(ul_both_prefix);
-ATF_TC_BODY(ul_both_prefix, tc)
+struct ul_row {
+	const char *value;	/* of idmap= */
+	struct want_map uid, gid;
+};
+
+ATF_TC_WITHOUT_HEAD(ul_prefixes);
+ATF_TC_BODY(ul_prefixes, tc)
 {
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
+	static const struct ul_row rows[] = {
+		{ "b:0:100000:65536", .uid = { 1, { { 0, 100000, 65536 } } },
+		  .gid = { 1, { { 0, 100000, 65536 } } } },
+		{ "u:0:100000:65536", .uid = { 1, { { 0, 100000, 65536 } } } },
+		{ "g:5:200000:10", .gid = { 1, { { 5, 200000, 10 } } } },
+		/* No prefix: both maps. */
+		{ "0:100000:65536", .uid = { 1, { { 0, 100000, 65536 } } },
+		  .gid = { 1, { { 0, 100000, 65536 } } } },
+	};
 
 	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("b:0:100000:65536", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_REQUIRE_EQ((size_t)1, uid->n);
-	ATF_REQUIRE_EQ((size_t)1, gid->n);
-	CHECK_EXT(uid, 0, 0, 100000, 65536);
-	CHECK_EXT(gid, 0, 0, 100000, 65536);
-	free(uid);
-	free(gid);
-}
+	for (size_t i = 0; i < N_ROWS(rows); i++) {
+		struct idmap_map *uid = new_map(), *gid = new_map();
+		struct diag d = { "" };
+		char row[256];
 
-ATF_TC_WITHOUT_HEAD(ul_uid_only);
-ATF_TC_BODY(ul_uid_only, tc)
-{
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
-
-	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("u:0:100000:65536", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_REQUIRE_EQ((size_t)1, uid->n);
-	ATF_CHECK_EQ((size_t)0, gid->n);
-	CHECK_EXT(uid, 0, 0, 100000, 65536);
-	free(uid);
-	free(gid);
-}
-
-ATF_TC_WITHOUT_HEAD(ul_gid_only);
-ATF_TC_BODY(ul_gid_only, tc)
-{
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
-
-	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("g:5:200000:10", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_CHECK_EQ((size_t)0, uid->n);
-	ATF_REQUIRE_EQ((size_t)1, gid->n);
-	CHECK_EXT(gid, 0, 5, 200000, 10);
-	free(uid);
-	free(gid);
-}
-
-ATF_TC_WITHOUT_HEAD(ul_no_prefix);
-ATF_TC_BODY(ul_no_prefix, tc)
-{
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
-
-	(void)tc;
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_ul("0:100000:65536", "idmap", uid,
-					     gid, &d), "%s", d.msg);
-	ATF_REQUIRE_EQ((size_t)1, uid->n);
-	ATF_REQUIRE_EQ((size_t)1, gid->n);
-	CHECK_EXT(uid, 0, 0, 100000, 65536);
-	CHECK_EXT(gid, 0, 0, 100000, 65536);
-	free(uid);
-	free(gid);
+		snprintf(row, sizeof(row), "value \"%s\"", rows[i].value);
+		ATF_CHECK_EQ_MSG(0, idmap_parse_ul(rows[i].value, "idmap", uid,
+						   gid, &d),
+				 "%s: %s", row, d.msg);
+		check_map(row, "uid", uid, &rows[i].uid);
+		check_map(row, "gid", gid, &rows[i].gid);
+		free(uid);
+		free(gid);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(ul_mixed);
@@ -440,47 +455,58 @@ ATF_TC_BODY(ul_mixed, tc)
 	free(gid);
 }
 
+struct ul_fail_row {
+	const char *value;	/* of idmap= */
+	int err;
+	const char *has[4];	/* what the message must contain */
+};
+
+/* Each row fails and leaves both maps empty. */
+static void check_ul_fails(const struct ul_fail_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ul_fail_row *r = &rows[i];
+		struct idmap_map *uid = new_map(), *gid = new_map();
+		struct diag d = { "" };
+		char row[256];
+
+		snprintf(row, sizeof(row), "value \"%s\"", r->value);
+		ATF_CHECK_EQ_MSG(-r->err, idmap_parse_ul(r->value, "idmap", uid,
+							 gid, &d),
+				 "%s: %s", row, d.msg);
+		CHECK_ROW_MSG_HAS_ALL(row, &d, r->has);
+		ATF_CHECK_EQ_MSG((size_t)0, uid->n, "%s: uid map", row);
+		ATF_CHECK_EQ_MSG((size_t)0, gid->n, "%s: gid map", row);
+		free(uid);
+		free(gid);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(ul_bad_prefix);
 ATF_TC_BODY(ul_bad_prefix, tc)
 {
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
+	static const struct ul_fail_row rows[] = {
+		{ "x:0:1:1", EINVAL,
+		  { "idmap", "\"x:0:1:1\"", "bad prefix \"x:\"",
+		    "u: (uid map), g: (gid map) or b: (both)" } },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("x:0:1:1", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "idmap");
-	CHECK_MSG_HAS(&d, "\"x:0:1:1\"");
-	CHECK_MSG_HAS(&d, "bad prefix \"x:\"");
-	CHECK_MSG_HAS(&d, "u: (uid map), g: (gid map) or b: (both)");
-	ATF_CHECK_EQ((size_t)0, uid->n);
-	ATF_CHECK_EQ((size_t)0, gid->n);
-	free(uid);
-	free(gid);
+	check_ul_fails(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(ul_errors);
 ATF_TC_BODY(ul_errors, tc)
 {
-	struct idmap_map *uid = new_map(), *gid = new_map();
-	struct diag d = { "" };
+	static const struct ul_fail_row rows[] = {
+		{ "u:0:1", EINVAL, { "INNER:OUTER:COUNT" } },
+		{ "b:0:1:0", EINVAL, { "at least 1" } },
+		{ "g:0:4294967295:1", ERANGE, { "4294967295" } },
+		{ "", EINVAL, { "no extent" } },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("u:0:1", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "INNER:OUTER:COUNT");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("b:0:1:0", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "at least 1");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-ERANGE, idmap_parse_ul("g:0:4294967295:1", "idmap", uid,
-					     gid, &d));
-	CHECK_MSG_HAS(&d, "4294967295");
-	memset(&d, 0, sizeof(d));
-	ATF_CHECK_EQ(-EINVAL, idmap_parse_ul("", "idmap", uid, gid, &d));
-	CHECK_MSG_HAS(&d, "no extent");
-	ATF_CHECK_EQ((size_t)0, uid->n);
-	ATF_CHECK_EQ((size_t)0, gid->n);
-	free(uid);
-	free(gid);
+	check_ul_fails(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(ul_max_extents);
@@ -508,121 +534,124 @@ ATF_TC_BODY(ul_max_extents, tc)
 
 /* -------------------------------------------------------- idmap_validate */
 
+#define FAILS_ANYHOW 1	/* a validate_row's err: any error will do */
+
+struct validate_row {
+	size_t n;
+	struct idmap_extent ext[3];	/* the map, built by hand */
+	const char *name;		/* "uid" or "gid" */
+	int err;			/* 0, an errno or FAILS_ANYHOW */
+	const char *has[5];		/* the message contains these */
+	const char *lacks;		/* and not this */
+};
+
+static void check_validate(const struct validate_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct validate_row *r = &rows[i];
+		struct idmap_map *m = new_map();
+		struct diag d = { "" };
+		char row[256];
+		int off, ret;
+
+		off = snprintf(row, sizeof(row), "%s map [", r->name);
+		for (size_t k = 0; k < r->n; k++) {
+			const struct idmap_extent *e = &r->ext[k];
+
+			add(m, e->inner, e->outer, e->count);
+			off += snprintf(row + off, sizeof(row) - (size_t)off,
+					"%s%u:%u:%u", k ? "," : "", e->inner,
+					e->outer, e->count);
+		}
+		snprintf(row + off, sizeof(row) - (size_t)off, "]");
+		ret = idmap_validate(m, r->name, &d);
+		if (r->err == FAILS_ANYHOW)
+			ATF_CHECK_MSG(ret < 0, "%s validated", row);
+		else
+			ATF_CHECK_EQ_MSG(-r->err, ret, "%s: %s", row, d.msg);
+		CHECK_ROW_MSG_HAS_ALL(row, &d, r->has);
+		if (r->lacks)
+			ATF_CHECK_MSG(strstr(d.msg, r->lacks) == NULL,
+				      "%s: message \"%s\" contains \"%s\"",
+				      row, d.msg, r->lacks);
+		free(m);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(validate_ok);
 ATF_TC_BODY(validate_ok, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ .n = 0, .name = "uid" },	/* empty */
+		{ 1, { { 0, 100000, 65536 } }, .name = "uid" },
+		{ 3, { { 0, 100000, 65536 }, { 65536, 0, 1 },
+		       { 4294967200u, 4294967200u, 95 } }, .name = "uid" },
+	};
 
 	(void)tc;
-	ATF_CHECK_EQ(0, idmap_validate(m, "uid", &d)); /* empty */
-	add(m, 0, 100000, 65536);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-	add(m, 65536, 0, 1);
-	add(m, 4294967200u, 4294967200u, 95);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_overlap_inner);
 ATF_TC_BODY(validate_overlap_inner, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 0, 1000, 10 }, { 5, 2000, 10 } }, "uid", EINVAL,
+		  { "uid map", "INNER", "\"0:1000:10\"", "\"5:2000:10\"",
+		    "overlap" }, "OUTER" },
+		/* The last id of one extent is the first of another. */
+		{ 3, { { 100, 0, 10 }, { 300, 50, 1 }, { 109, 1000, 1 } },
+		  "gid", EINVAL,
+		  { "gid map", "INNER", "\"100:0:10\"", "\"109:1000:1\"" },
+		  NULL },
+		/* Near the top of the id space: no 32-bit wrap in the check. */
+		{ 2, { { 4294967000u, 0, 295 }, { 4294967294u, 1000, 1 } },
+		  "uid", EINVAL, { "INNER" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 10);
-	add(m, 5, 2000, 10);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "uid map");
-	CHECK_MSG_HAS(&d, "INNER");
-	CHECK_MSG_HAS(&d, "\"0:1000:10\"");
-	CHECK_MSG_HAS(&d, "\"5:2000:10\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	ATF_CHECK_MSG(strstr(d.msg, "OUTER") == NULL, "%s", d.msg);
-
-	/* The last id of one extent is the first of another. */
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 100, 0, 10);
-	add(m, 300, 50, 1);
-	add(m, 109, 1000, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "gid", &d));
-	CHECK_MSG_HAS(&d, "gid map");
-	CHECK_MSG_HAS(&d, "INNER");
-	CHECK_MSG_HAS(&d, "\"100:0:10\"");
-	CHECK_MSG_HAS(&d, "\"109:1000:1\"");
-
-	/* Near the top of the id space (no 32-bit wrap in the check). */
-	memset(m, 0, sizeof(*m));
-	add(m, 4294967000u, 0, 295);
-	add(m, 4294967294u, 1000, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "INNER");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_overlap_outer);
 ATF_TC_BODY(validate_overlap_outer, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 0, 1000, 10 }, { 100, 1009, 1 } }, "gid", EINVAL,
+		  { "gid map", "OUTER", "\"0:1000:10\"", "\"100:1009:1\"",
+		    "overlap" }, "INNER" },
+		/* A large extent swallowing a small one. */
+		{ 2, { { 0, 500, 1 }, { 1, 0, 65536 } }, "uid", EINVAL,
+		  { "OUTER", "\"0:500:1\"", "\"1:0:65536\"" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 10);
-	add(m, 100, 1009, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "gid", &d));
-	CHECK_MSG_HAS(&d, "gid map");
-	CHECK_MSG_HAS(&d, "OUTER");
-	CHECK_MSG_HAS(&d, "\"0:1000:10\"");
-	CHECK_MSG_HAS(&d, "\"100:1009:1\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	ATF_CHECK_MSG(strstr(d.msg, "INNER") == NULL, "%s", d.msg);
-
-	/* A large extent swallowing a small one. */
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 0, 500, 1);
-	add(m, 1, 0, 65536);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "OUTER");
-	CHECK_MSG_HAS(&d, "\"0:500:1\"");
-	CHECK_MSG_HAS(&d, "\"1:0:65536\"");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_adjacent);
 ATF_TC_BODY(validate_adjacent, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 0, 1000, 10 }, { 10, 1010, 10 } }, .name = "uid" },
+		{ 3, { { 10, 1010, 10 }, { 0, 1000, 10 }, { 20, 990, 10 } },
+		  .name = "uid" },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 10);
-	add(m, 10, 1010, 10);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-
-	memset(m, 0, sizeof(*m));
-	add(m, 10, 1010, 10);
-	add(m, 0, 1000, 10);
-	add(m, 20, 990, 10);
-	ATF_CHECK_EQ_MSG(0, idmap_validate(m, "uid", &d), "%s", d.msg);
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_identical);
 ATF_TC_BODY(validate_identical, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 2, { { 5, 6, 1 }, { 5, 6, 1 } }, "uid", EINVAL,
+		  { "\"5:6:1\"", "overlap" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 5, 6, 1);
-	add(m, 5, 6, 1);
-	ATF_CHECK_EQ(-EINVAL, idmap_validate(m, "uid", &d));
-	CHECK_MSG_HAS(&d, "\"5:6:1\"");
-	CHECK_MSG_HAS(&d, "overlap");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(validate_max_extents);
@@ -693,74 +722,83 @@ ATF_TC_BODY(validate_text_boundary, tc)
 ATF_TC_WITHOUT_HEAD(validate_count_and_range);
 ATF_TC_BODY(validate_count_and_range, tc)
 {
-	struct idmap_map *m = new_map();
-	struct diag d = { "" };
+	static const struct validate_row rows[] = {
+		{ 1, { { 0, 0, 0 } }, "uid", FAILS_ANYHOW,
+		  { "\"0:0:0\"" }, NULL },
+		{ 1, { { 4294967295u, 0, 1 } }, "uid", FAILS_ANYHOW,
+		  { "\"4294967295:0:1\"" }, NULL },
+		{ 1, { { 0, 4294967200u, 96 } }, "uid", FAILS_ANYHOW,
+		  { "\"0:4294967200:96\"" }, NULL },
+	};
 
 	(void)tc;
-	add(m, 0, 0, 0);
-	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
-		      "an extent with COUNT 0 validated");
-	CHECK_MSG_HAS(&d, "\"0:0:0\"");
-
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 4294967295u, 0, 1);
-	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
-		      "an extent covering id 4294967295 validated");
-	CHECK_MSG_HAS(&d, "\"4294967295:0:1\"");
-
-	memset(m, 0, sizeof(*m));
-	memset(&d, 0, sizeof(d));
-	add(m, 0, 4294967200u, 96);
-	ATF_CHECK_MSG(idmap_validate(m, "uid", &d) < 0,
-		      "an extent covering id 4294967295 validated");
-	CHECK_MSG_HAS(&d, "\"0:4294967200:96\"");
-	free(m);
+	check_validate(rows, N_ROWS(rows));
 }
 
 /* ---------------------------------------------------------- idmap_format */
 
+struct format_row {
+	size_t n;		/* the map: the case's first @n extents */
+	size_t size;		/* the buffer's size */
+	int ret;
+	const char *text;	/* what it holds, when @ret >= 0 */
+};
+
+typedef int format_fn(const struct idmap_map *map, char *buf, size_t size);
+
+static void check_format(format_fn *format, const char *fname,
+			 const struct idmap_extent *ext,
+			 const struct format_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct format_row *r = &rows[i];
+		struct idmap_map *m = new_map();
+		char buf[128], row[64];
+
+		ATF_REQUIRE(r->size <= sizeof(buf));
+		for (size_t k = 0; k < r->n; k++)
+			add(m, ext[k].inner, ext[k].outer, ext[k].count);
+		snprintf(row, sizeof(row), "%s of %zu extents, size %zu", fname,
+			 r->n, r->size);
+		memset(buf, 'x', sizeof(buf));
+		ATF_CHECK_EQ_MSG(r->ret, format(m, buf, r->size), "%s", row);
+		if (r->ret >= 0)
+			ATF_CHECK_STREQ_MSG(r->text, buf, "%s", row);
+		free(m);
+	}
+}
+
+#define CHECK_FORMAT(format, ext, rows)                                    \
+	check_format(format, #format, ext, rows, N_ROWS(rows))
+
+static const struct idmap_extent three_ext[] = {
+	{ 0, 1000, 1 }, { 5, 6, 7 }, { 4294967294u, 0, 1 },
+};
+
 ATF_TC_WITHOUT_HEAD(format_text);
 ATF_TC_BODY(format_text, tc)
 {
-	struct idmap_map *m = new_map();
-	char buf[128];
+	static const struct format_row rows[] = {
+		{ 0, 128, 0, "" },
+		{ 2, 128, 15, "0 1000 1\n5 6 7\n" },
+		{ 3, 128, 30, "0 1000 1\n5 6 7\n4294967294 0 1\n" },
+	};
 
 	(void)tc;
-	memset(buf, 'x', sizeof(buf));
-	ATF_CHECK_EQ(0, idmap_format(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("", buf);
-
-	add(m, 0, 1000, 1);
-	add(m, 5, 6, 7);
-	ATF_CHECK_EQ(15, idmap_format(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n", buf);
-
-	add(m, 4294967294u, 0, 1);
-	ATF_CHECK_EQ(30, idmap_format(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n4294967294 0 1\n", buf);
-	free(m);
+	CHECK_FORMAT(idmap_format, three_ext, rows);
 }
 
 ATF_TC_WITHOUT_HEAD(format_option);
 ATF_TC_BODY(format_option, tc)
 {
-	struct idmap_map *m = new_map();
-	char buf[128];
+	static const struct format_row rows[] = {
+		{ 0, 128, 0, "" },
+		{ 1, 128, 8, "0:1000:1" },
+		{ 2, 128, 14, "0:1000:1,5:6:7" },
+	};
 
 	(void)tc;
-	memset(buf, 'x', sizeof(buf));
-	ATF_CHECK_EQ(0, idmap_format_option(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("", buf);
-
-	add(m, 0, 1000, 1);
-	ATF_CHECK_EQ(8, idmap_format_option(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0:1000:1", buf);
-
-	add(m, 5, 6, 7);
-	ATF_CHECK_EQ(14, idmap_format_option(m, buf, sizeof(buf)));
-	ATF_CHECK_STREQ("0:1000:1,5:6:7", buf);
-	free(m);
+	CHECK_FORMAT(idmap_format_option, three_ext, rows);
 }
 
 ATF_TC_WITHOUT_HEAD(format_round_trip);
@@ -808,26 +846,24 @@ ATF_TC_BODY(format_round_trip, tc)
 ATF_TC_WITHOUT_HEAD(format_enospc);
 ATF_TC_BODY(format_enospc, tc)
 {
-	struct idmap_map *m = new_map();
-	char buf[64];
+	static const struct format_row text[] = {
+		{ 2, 0, -ENOSPC, NULL },
+		{ 2, 1, -ENOSPC, NULL },
+		{ 2, 4, -ENOSPC, NULL },
+		/* The whole text but no room for the NUL. */
+		{ 2, 15, -ENOSPC, NULL },
+		{ 2, 16, 15, "0 1000 1\n5 6 7\n" },
+	};
+	static const struct format_row option[] = {
+		{ 2, 0, -ENOSPC, NULL },
+		{ 2, 3, -ENOSPC, NULL },
+		{ 2, 14, -ENOSPC, NULL },
+		{ 2, 15, 14, "0:1000:1,5:6:7" },
+	};
 
 	(void)tc;
-	add(m, 0, 1000, 1);
-	add(m, 5, 6, 7);
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 0));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 1));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 4));
-	/* The whole text but no room for the NUL. */
-	ATF_CHECK_EQ(-ENOSPC, idmap_format(m, buf, 15));
-	ATF_CHECK_EQ(15, idmap_format(m, buf, 16));
-	ATF_CHECK_STREQ("0 1000 1\n5 6 7\n", buf);
-
-	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 0));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 3));
-	ATF_CHECK_EQ(-ENOSPC, idmap_format_option(m, buf, 14));
-	ATF_CHECK_EQ(14, idmap_format_option(m, buf, 15));
-	ATF_CHECK_STREQ("0:1000:1,5:6:7", buf);
-	free(m);
+	CHECK_FORMAT(idmap_format, three_ext, text);
+	CHECK_FORMAT(idmap_format_option, three_ext, option);
 }
 
 /* -------------------------------------------------------- idmap_describe */
@@ -837,46 +873,36 @@ ATF_TC_BODY(format_enospc, tc)
 ATF_TC_WITHOUT_HEAD(describe);
 ATF_TC_BODY(describe, tc)
 {
-	struct idmap_extent range = { 0, 100000, 65536 };
-	struct idmap_extent one = { 1000, 0, 1 };
-	struct idmap_extent top = { 0, 0, 4294967295u };
-	char buf[128];
-	const char *want;
+	static const struct {
+		struct idmap_extent ext;
+		size_t size;
+		const char *text;	/* in full: its length is returned */
+		const char *shown;	/* what fits in @size */
+	} rows[] = {
+		{ { 0, 100000, 65536 }, 128,
+		  "on-disk 0-65535 " ARROW " seen as 100000-165535", NULL },
+		{ { 1000, 0, 1 }, 128,
+		  "on-disk 1000 " ARROW " seen as 0", NULL },
+		{ { 0, 0, 4294967295u }, 128,
+		  "on-disk 0-4294967294 " ARROW " seen as 0-4294967294", NULL },
+		/* snprintf semantics: truncated, the full length returned. */
+		{ { 1000, 0, 1 }, 8, "on-disk 1000 " ARROW " seen as 0",
+		  "on-disk" },
+	};
 
 	(void)tc;
-	want = "on-disk 0-65535 " ARROW " seen as 100000-165535";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&range, buf, sizeof(buf)));
-	ATF_CHECK_STREQ(want, buf);
+	for (size_t i = 0; i < N_ROWS(rows); i++) {
+		const struct idmap_extent *e = &rows[i].ext;
+		const char *text = rows[i].text;
+		const char *shown = rows[i].shown ? rows[i].shown : text;
+		char buf[128], row[64];
 
-	want = "on-disk 1000 " ARROW " seen as 0";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&one, buf, sizeof(buf)));
-	ATF_CHECK_STREQ(want, buf);
-
-	want = "on-disk 0-4294967294 " ARROW " seen as 0-4294967294";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&top, buf, sizeof(buf)));
-	ATF_CHECK_STREQ(want, buf);
-
-	/* snprintf semantics: truncated, but the full length returned. */
-	want = "on-disk 1000 " ARROW " seen as 0";
-	ATF_CHECK_EQ((int)strlen(want), idmap_describe(&one, buf, 8));
-	ATF_CHECK_STREQ("on-disk", buf);
-}
-
-/* Two maps parsed from option text: idmap_same() both ways round must give
- * @want. */
-static void check_same(const char *a, const char *b, bool want)
-{
-	struct idmap_map *ma = new_map(), *mb = new_map();
-	struct diag d = { "" };
-
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(a, "uidmap", IDMAP_UID, ma, &d),
-			   "%s: %s", a, d.msg);
-	ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(b, "uidmap", IDMAP_UID, mb, &d),
-			   "%s: %s", b, d.msg);
-	ATF_CHECK_EQ_MSG(want, idmap_same(ma, mb), "\"%s\" vs \"%s\"", a, b);
-	ATF_CHECK_EQ_MSG(want, idmap_same(mb, ma), "\"%s\" vs \"%s\"", b, a);
-	free(ma);
-	free(mb);
+		snprintf(row, sizeof(row), "extent %u:%u:%u, size %zu",
+			 e->inner, e->outer, e->count, rows[i].size);
+		ATF_CHECK_EQ_MSG((int)strlen(text),
+				 idmap_describe(e, buf, rows[i].size), "%s", row);
+		ATF_CHECK_STREQ_MSG(shown, buf, "%s", row);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(normalize_sorts_and_merges);
@@ -915,21 +941,58 @@ ATF_TC_BODY(normalize_limits, tc)
 	free(m);
 }
 
+/* ------------------------------------------------------------ idmap_same */
+
+struct same_row {
+	const char *a, *b;	/* two maps, as uidmap= text */
+	bool same;		/* what idmap_same() says, both ways round */
+};
+
+static void check_same(const struct same_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *a = rows[i].a, *b = rows[i].b;
+		struct idmap_map *ma = new_map(), *mb = new_map();
+		struct diag d = { "" };
+
+		ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(a, "uidmap", IDMAP_UID,
+						       ma, &d),
+				   "%s: %s", a, d.msg);
+		ATF_REQUIRE_EQ_MSG(0, idmap_parse_list(b, "uidmap", IDMAP_UID,
+						       mb, &d),
+				   "%s: %s", b, d.msg);
+		ATF_CHECK_EQ_MSG(rows[i].same, idmap_same(ma, mb),
+				 "\"%s\" vs \"%s\"", a, b);
+		ATF_CHECK_EQ_MSG(rows[i].same, idmap_same(mb, ma),
+				 "\"%s\" vs \"%s\"", b, a);
+		free(ma);
+		free(mb);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(same_order);
 ATF_TC_BODY(same_order, tc)
 {
+	static const struct same_row rows[] = {
+		{ "1000:0:1,0:5000:1", "0:5000:1,1000:0:1", true },
+		{ "1000:0:1,0:5000:1", "1000:0:1 0:5000:1", true },
+	};
+
 	(void)tc;
-	check_same("1000:0:1,0:5000:1", "0:5000:1,1000:0:1", true);
-	check_same("1000:0:1,0:5000:1", "1000:0:1 0:5000:1", true);
+	check_same(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(same_split);
 ATF_TC_BODY(same_split, tc)
 {
+	static const struct same_row rows[] = {
+		{ "0:100:10", "0:100:5,5:105:5", true },
+		{ "0:100:10", "5:105:5,0:100:3,3:103:2", true },
+		{ "0:100:10,10:0:1", "10:0:1,0:100:1,1:101:9", true },
+	};
+
 	(void)tc;
-	check_same("0:100:10", "0:100:5,5:105:5", true);
-	check_same("0:100:10", "5:105:5,0:100:3,3:103:2", true);
-	check_same("0:100:10,10:0:1", "10:0:1,0:100:1,1:101:9", true);
+	check_same(rows, N_ROWS(rows));
 }
 
 /* 7 extents, in order and shuffled: as the kernel gives back a map of 6 or
@@ -937,28 +1000,37 @@ ATF_TC_BODY(same_split, tc)
 ATF_TC_WITHOUT_HEAD(same_many_extents);
 ATF_TC_BODY(same_many_extents, tc)
 {
+	static const struct same_row rows[] = {
+		{ "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
+		  "6:1006:1,2:1002:1,0:1000:1,5:1005:1,1:1001:1,4:1004:1,3:1003:1",
+		  true },
+		{ "60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
+		  "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:6:1", true },
+		{ "0:1000:7",
+		  "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
+		  true },
+	};
+
 	(void)tc;
-	check_same("0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
-		   "6:1006:1,2:1002:1,0:1000:1,5:1005:1,1:1001:1,4:1004:1,3:1003:1",
-		   true);
-	check_same("60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
-		   "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:6:1", true);
-	check_same("0:1000:7", "0:1000:1,1:1001:1,2:1002:1,3:1003:1,4:1004:1,5:1005:1,6:1006:1",
-		   true);
+	check_same(rows, N_ROWS(rows));
 }
 
 ATF_TC_WITHOUT_HEAD(same_different);
 ATF_TC_BODY(same_different, tc)
 {
+	static const struct same_row rows[] = {
+		{ "1000:0:1", "1000:5:1", false },	/* OUTER */
+		{ "1000:0:1", "1001:0:1", false },	/* INNER */
+		{ "0:100:10", "0:100:9", false },	/* COUNT */
+		{ "0:100:10", "0:100:5,6:106:4", false }, /* a hole */
+		{ "0:100:5,5:200:5", "0:100:10", false }, /* OUTER jumps */
+		{ "0:100:1,1:101:1", "0:100:1", false },
+		{ "60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
+		  "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:7:1", false },
+	};
+
 	(void)tc;
-	check_same("1000:0:1", "1000:5:1", false);	/* OUTER */
-	check_same("1000:0:1", "1001:0:1", false);	/* INNER */
-	check_same("0:100:10", "0:100:9", false);	/* COUNT */
-	check_same("0:100:10", "0:100:5,6:106:4", false); /* a hole */
-	check_same("0:100:5,5:200:5", "0:100:10", false); /* OUTER jumps */
-	check_same("0:100:1,1:101:1", "0:100:1", false);
-	check_same("60:6:1,0:0:1,50:5:1,10:1:1,40:4:1,20:2:1,30:3:1",
-		   "0:0:1,10:1:1,20:2:1,30:3:1,40:4:1,50:5:1,60:7:1", false);
+	check_same(rows, N_ROWS(rows));
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -977,10 +1049,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, list_count_zero);
 	ATF_TP_ADD_TC(tp, list_range_limit);
 	ATF_TP_ADD_TC(tp, list_max_extents);
-	ATF_TP_ADD_TC(tp, ul_both_prefix);
-	ATF_TP_ADD_TC(tp, ul_uid_only);
-	ATF_TP_ADD_TC(tp, ul_gid_only);
-	ATF_TP_ADD_TC(tp, ul_no_prefix);
+	ATF_TP_ADD_TC(tp, ul_prefixes);
 	ATF_TP_ADD_TC(tp, ul_mixed);
 	ATF_TP_ADD_TC(tp, ul_bad_prefix);
 	ATF_TP_ADD_TC(tp, ul_errors);

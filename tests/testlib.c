@@ -2,6 +2,7 @@
 /* What the atf-c test programs share; linked into each of them. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
@@ -45,4 +46,23 @@ const char *__lsan_default_suppressions(void)
 const char *__lsan_default_options(void)
 {
 	return "print_suppressions=0";
+}
+
+void check_map(const char *row, const char *which,
+	       const struct idmap_map *m, const struct want_map *want)
+{
+	char label[512];
+
+	snprintf(label, sizeof(label), "%s: %s map", row, which);
+	ATF_CHECK_EQ_MSG(want->n, m->n, "%s has %zu extents", label, m->n);
+	for (size_t i = 0; i < want->n && i < m->n; i++)
+		CHECK_ROW_EXT(label, m, i, want->ext[i].inner,
+			      want->ext[i].outer, want->ext[i].count);
+}
+
+void check_msg_has_all(const char *row, const struct diag *d,
+		       const char *const *has, size_t n)
+{
+	for (size_t k = 0; k < n && has[k]; k++)
+		CHECK_ROW_MSG_HAS(row, d, has[k]);
 }

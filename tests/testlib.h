@@ -16,15 +16,44 @@
 		      (needle))
 
 /* The extent at @i of @m must be exactly {in, out, count}. */
-#define CHECK_EXT(m, i, in, out, cnt)                                      \
+#define CHECK_EXT(m, i, in, out, cnt) CHECK_ROW_EXT("", m, i, in, out, cnt)
+
+/*
+ * Table-driven tests: an array of rows walked by one loop.  The _ROW_
+ * checks name the row (@row, a string: its input) in every failure.
+ */
+#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define CHECK_ROW_MSG_HAS(row, d, needle)                                  \
+	ATF_CHECK_MSG(strstr((d)->msg, (needle)) != NULL,                  \
+		      "%s: message \"%s\" does not contain \"%s\"", (row), \
+		      (d)->msg, (needle))
+
+/* Each of @has (up to its first NULL) is in the message of row @row. */
+#define CHECK_ROW_MSG_HAS_ALL(row, d, has)                                 \
+	check_msg_has_all((row), (d), (has), N_ROWS(has))
+void check_msg_has_all(const char *row, const struct diag *d,
+		       const char *const *has, size_t n);
+
+#define CHECK_ROW_EXT(row, m, i, in, out, cnt)                             \
 	do {                                                               \
 		ATF_CHECK_EQ_MSG((uint32_t)(in), (m)->ext[i].inner,        \
-				 "extent %d inner", (int)(i));             \
+				 "%s extent %d inner", (row), (int)(i));   \
 		ATF_CHECK_EQ_MSG((uint32_t)(out), (m)->ext[i].outer,       \
-				 "extent %d outer", (int)(i));             \
+				 "%s extent %d outer", (row), (int)(i));   \
 		ATF_CHECK_EQ_MSG((uint32_t)(cnt), (m)->ext[i].count,       \
-				 "extent %d count", (int)(i));             \
+				 "%s extent %d count", (row), (int)(i));   \
 	} while (0)
+
+/* What a map must hold, for a table row: its extents, in order. */
+struct want_map {
+	size_t n;
+	struct idmap_extent ext[4];
+};
+
+/* @m, the @which ("uid", "gid") map of table row @row, must be @want. */
+void check_map(const char *row, const char *which,
+	       const struct idmap_map *m, const struct want_map *want);
 
 /* A test case that needs root: its declaration and head. */
 #define ROOT_TC(name)                                                      \
