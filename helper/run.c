@@ -13,6 +13,7 @@
 
 #include "attach.h"
 #include "cleanup.h"
+#include "explain.h"
 #include "mntns.h"
 #include "overlay.h"
 #include "remount.h"
@@ -269,6 +270,9 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 	/* Reaped last, after the mount and its record, on every path. */
 	_cleanup_(userns_reap) struct userns_child child = USERNS_CHILD_INIT;
 	_cleanup_close_ int mntfd = -1, nsfd = -1, self = -1;
+	_cleanup_(attach_failure_free) struct attach_failure failed =
+		ATTACH_FAILURE_INIT;
+	struct attach_plan plan;
 	int r;
 
 	/* What names the caller's /proc comes first: the -N path, userns=,
@@ -309,20 +313,25 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		 * says its mapping. */
 		return check_mounted_entry(cfg, req, self, d);
 
-	r = attach_mount(&(struct attach_plan){
-				 .source = cfg->source,
-				 .target = cfg->target,
-				 .userns_fd = nsfd,
-				 .attr_set = req->attr_set,
-				 .attr_clr = req->attr_clr,
-				 .recursive = req->recursive,
-				 .dry_run = cfg->fake,
-				 .nofail = nofail(cfg),
-				 .self = self,
-				 .fstype = cfg->fstype,
-				 .params = req->params,
-				 .nparams = req->nparams,
-			 }, d);
+	plan = (struct attach_plan){
+		.source = cfg->source,
+		.target = cfg->target,
+		.userns_fd = nsfd,
+		.attr_set = req->attr_set,
+		.attr_clr = req->attr_clr,
+		.recursive = req->recursive,
+		.dry_run = cfg->fake,
+		.nofail = nofail(cfg),
+		.self = self,
+		.fstype = cfg->fstype,
+		.params = req->params,
+		.nparams = req->nparams,
+	};
+	r = attach_mount(&plan, &failed, d);
+	/* Why it failed, from what failed: the user namespace, SRC, DIR and
+	 * our /proc/self are still open for a look. */
+	if (r < 0 && failed.step != FAILED_NONE)
+		r = explain_failure(&plan, &failed, d);
 	/* ATTACH_NO_SOURCE: nothing is mounted, so nothing is recorded. */
 	st->unmounted = r == ATTACH_NO_SOURCE;
 	if (r != 0 || cfg->fake || cfg->nomtab)
