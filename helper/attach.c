@@ -150,11 +150,15 @@ static bool is_idmapped(int self, int fd)
 }
 
 /* A failure @r that only says SRC does not exist is none with nofail, as
- * mount(8) treats a missing device. */
-static int unless_nofail(const struct attach_plan *p, int r)
+ * mount(8) treats a missing device: *@out says so. */
+static int unless_nofail(const struct attach_plan *p, int r,
+			 struct attach_failure *f, enum attach_outcome *out)
 {
-	return p->nofail && (r == -ENOENT || r == -ENOTDIR) ?
-		ATTACH_NO_SOURCE : r;
+	if (!p->nofail || (r != -ENOENT && r != -ENOTDIR))
+		return r;
+	f->step = FAILED_NONE;
+	*out = ATTACH_NOFAIL_NO_SOURCE;
+	return 0;
 }
 
 /* SRC, followed as mount --bind follows it. */
@@ -354,8 +358,8 @@ static int make_tree(const struct attach_plan *p, int src,
 	return fs_create(p, fsfd, f);
 }
 
-int attach_mount(const struct attach_plan *p, struct attach_failure *f,
-		 struct diag *d)
+int attach_mount(const struct attach_plan *p, enum attach_outcome *out,
+		 struct attach_failure *f, struct diag *d)
 {
 	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
 	/* A merged overlay cannot be idmapped: its layers are. */
@@ -367,22 +371,23 @@ int attach_mount(const struct attach_plan *p, struct attach_failure *f,
 	};
 	_cleanup_close_ int src = -1, dst = -1, tree = -1;
 
+	*out = ATTACHED;
 	if (!p->fstype) {
 		src = open_source(p, f);
 		if (src < 0)
-			return unless_nofail(p, src);
+			return unless_nofail(p, src, f, out);
 	}
 	dst = open_target(p, f, d);
 	if (dst < 0)
 		return dst;
 	if (p->fstype && p->dry_run)
 		return unless_nofail(p, overlay_is(p->fstype) ?
-					overlay_make(p, f, d) :
-					fs_dry_run(p, &attr, f, d));
+					overlay_check(p, f, d) :
+					fs_dry_run(p, &attr, f, d), f, out);
 
 	tree = make_tree(p, src, f, d);
 	if (tree < 0)
-		return unless_nofail(p, tree);
+		return unless_nofail(p, tree, f, out);
 	if (FAULT(ATTACH_MOUNT_SETATTR,
 		  mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
 				sizeof(attr))) < 0) {

@@ -81,16 +81,23 @@ struct attach_failure {
 
 void attach_failure_free(struct attach_failure *f);
 
+/* What attach_mount() did when it did not fail. */
+enum attach_outcome {
+	ATTACHED,		/* attached; with dry_run, everything that can
+				 * be checked without writing to a device or
+				 * attaching passed */
+	ATTACH_NOFAIL_NO_SOURCE,	/* SRC does not exist and the plan
+					 * has nofail: nothing is mounted,
+					 * and that is no failure */
+};
+
 /*
- * Returns 0 once the tree is attached (with dry_run: once everything that
- * can be checked without writing to a device or attaching passed),
- * ATTACH_NO_SOURCE when SRC does not exist and plan->nofail is set (nothing
- * is mounted), or a negative errno: then either @d holds the reason, or @f
- * says what failed (f->step) for explain_failure().
+ * Returns 0, with *@outcome saying what was done, or a negative errno:
+ * then either @d holds the reason, or @f says what failed (f->step) for
+ * explain_failure().
  */
-int attach_mount(const struct attach_plan *plan, struct attach_failure *f,
-		 struct diag *d);
-#define ATTACH_NO_SOURCE 1
+int attach_mount(const struct attach_plan *plan, enum attach_outcome *outcome,
+		 struct attach_failure *f, struct diag *d);
 
 /* fsopen(p->fstype) with "source", "ro" and p->params set: the context fd,
  * or a negative errno.  The kernel parses each option; nothing is created. */

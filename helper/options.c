@@ -597,6 +597,7 @@ int options_fstab_entry(const struct idmap_request *req, const char *source,
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_cache *cache;
 	struct libmnt_fs *fs;
+	int r;
 
 	*fsp = NULL;
 	/* The exact match, from the lines that can hold it. */
@@ -614,8 +615,9 @@ int options_fstab_entry(const struct idmap_request *req, const char *source,
 	tb = mnt_new_table();
 	if (!tb)
 		return -ENOMEM;
-	if (parse_fstabs(req, tb) < 0)
-		return 0;
+	r = parse_fstabs(req, tb);
+	if (r < 0)
+		return r;
 	/*
 	 * mount(8) passes the entry's own strings, so an exact match is the
 	 * rule.  Only if there is none, compare canonical paths: that costs
@@ -678,9 +680,11 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 	struct libmnt_fs *fs;
 	int r;
 
-	if (options_fstab_entry(req, source, target, &tb, &fs) < 0)
+	r = options_fstab_entry(req, source, target, &tb, &fs);
+	if (r == -ENOMEM)
 		return diag_fail(d, ENOMEM, "out of memory");
-	req->fstab = fs != NULL;
+	/* Files that libmount cannot read gave mount(8) no entry either. */
+	req->fstab = r == 0 && fs != NULL;
 	if (!req->fstab)
 		return 0;
 	/* utab.c looks at the entry's x-* options too: read it once. */

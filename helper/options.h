@@ -80,7 +80,9 @@ bool options_have_mapping(const struct idmap_request *req);
 /*
  * The fstab entry of type idmap or idmap.FSTYPE for @source on @target,
  * in @req's fstab files: *@fsp, in the table *@tbp (the caller unrefs
- * it), or *@fsp NULL when there is none.  Returns 0 or -ENOMEM.
+ * it), or *@fsp NULL when there is none.  Returns 0, -ENOMEM, or the
+ * negative errno with which libmount could not parse the files (a
+ * missing /etc/fstab: -EINVAL), which holds no entry for mount(8) either.
  */
 struct libmnt_table;
 struct libmnt_fs;

@@ -332,9 +332,6 @@ static void drain(int fsfd)
 		;
 }
 
-/* set_layers() returns this when the kernel takes no layer fds. */
-#define OVERLAY_STAGED 1
-
 /* The kernel took no layer fd (@err): the staged route, which names the
  * layers in one "lowerdir" string, can do what this overlayfs can. */
 static int legacy_check(int fsfd, const struct layers *ls, int err,
@@ -345,20 +342,21 @@ static int legacy_check(int fsfd, const struct layers *ls, int err,
 		if (strcmp(ls->v[i].key, "datadir+") == 0)
 			return diag_fail(d, EOPNOTSUPP,
 				"overlay: data-only layers (\"::\" in lowerdir=, datadir+=) need Linux 6.5 or later; this kernel's overlayfs has only the legacy mount API");
-	return OVERLAY_STAGED;
+	return 0;
 }
 
 /*
  * Hand each idmapped clone to overlayfs as an fd.  Where the kernel takes
- * none (the first one fails with EBADF or EOPNOTSUPP, see above), returns
- * OVERLAY_STAGED, the context untouched.
+ * none (the first one fails with EBADF or EOPNOTSUPP, see above), *@staged
+ * says so, the context untouched.
  */
 static int set_layers(const struct attach_plan *p, int fsfd,
-		      const struct layers *ls, struct attach_failure *f,
-		      struct diag *d)
+		      const struct layers *ls, bool *staged,
+		      struct attach_failure *f, struct diag *d)
 {
 	char what[4200];
 
+	*staged = false;
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct layer *l = &ls->v[i];
 
@@ -366,8 +364,10 @@ static int set_layers(const struct attach_plan *p, int fsfd,
 			  fsconfig(fsfd, FSCONFIG_SET_FD, l->key, NULL,
 				   l->fd)) == 0)
 			continue;
-		if (i == 0 && (errno == EBADF || errno == EOPNOTSUPP))
+		if (i == 0 && (errno == EBADF || errno == EOPNOTSUPP)) {
+			*staged = true;
 			return legacy_check(fsfd, ls, errno, d);
+		}
 		snprintf(what, sizeof(what), "%s \"%s\" rejected",
 			 role(l->key), l->path);
 		return attach_fail_fs(f, fsfd, -1, p->fstype, what, errno);
@@ -532,13 +532,16 @@ static int staged_overlay(void *arg, struct diag *d)
 	return r < 0 ? r : finish(s->p, s->fsfd, s->upper, s->f, d);
 }
 
-int overlay_make(const struct attach_plan *p, struct attach_failure *f,
-		 struct diag *d)
+/* The overlay of @p into *@mnt; with @mnt NULL, everything up to its
+ * creation (overlay_check()). */
+static int assemble(const struct attach_plan *p, int *mnt,
+		    struct attach_failure *f, struct diag *d)
 {
 	_cleanup_(layers_free) struct layers ls = { NULL, 0, NULL, 0 };
 	_cleanup_close_ int fsfd = -1;
 	struct attach_plan opts = *p;
 	struct layer *upper = NULL, *work = NULL;
+	bool staged;
 	int r;
 
 	r = parse_layers(p->params, p->nparams, &ls, d);
@@ -566,15 +569,30 @@ int overlay_make(const struct attach_plan *p, struct attach_failure *f,
 	fsfd = attach_fs_context(&opts, f, d);
 	if (fsfd < 0)
 		return fsfd;
-	r = set_layers(p, fsfd, &ls, f, d);
+	r = set_layers(p, fsfd, &ls, &staged, f, d);
 	if (r < 0)
 		return r;
-	if (p->dry_run)
+	if (!mnt)
 		return upper ? owner_of_upper(p->userns_fd, upper->fd, upper->path,
 				      &(struct owner){ 0 }, d) : 0;
-	if (r == OVERLAY_STAGED)
-		return stage_run(staged_overlay, &(struct staged){
-					 p, fsfd, &ls, upper, work, f },
-				 f, sizeof(*f), d);
-	return finish(p, fsfd, upper, f, d);
+	*mnt = staged ? stage_run(staged_overlay, &(struct staged){
+					  p, fsfd, &ls, upper, work, f },
+				  f, sizeof(*f), d) :
+			finish(p, fsfd, upper, f, d);
+	return *mnt < 0 ? *mnt : 0;
+}
+
+int overlay_make(const struct attach_plan *p, struct attach_failure *f,
+		 struct diag *d)
+{
+	int mnt = -1;
+	int r = assemble(p, &mnt, f, d);
+
+	return r < 0 ? r : mnt;
+}
+
+int overlay_check(const struct attach_plan *p, struct attach_failure *f,
+		  struct diag *d)
+{
+	return assemble(p, NULL, f, d);
 }

@@ -273,6 +273,7 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 	_cleanup_(attach_failure_free) struct attach_failure failed =
 		ATTACH_FAILURE_INIT;
 	struct attach_plan plan;
+	enum attach_outcome outcome;
 	int r;
 
 	/* What names the caller's /proc comes first: the -N path, userns=,
@@ -327,15 +328,15 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		.params = req->params,
 		.nparams = req->nparams,
 	};
-	r = attach_mount(&plan, &failed, d);
+	r = attach_mount(&plan, &outcome, &failed, d);
 	/* Why it failed, from what failed: the user namespace, SRC, DIR and
 	 * our /proc/self are still open for a look. */
 	if (r < 0 && failed.step != FAILED_NONE)
 		r = explain_failure(&plan, &failed, d);
-	/* ATTACH_NO_SOURCE: nothing is mounted, so nothing is recorded. */
-	st->unmounted = r == ATTACH_NO_SOURCE;
-	if (r != 0 || cfg->fake || cfg->nomtab)
-		return r < 0 ? r : 0;
+	/* nofail, no SRC: nothing is mounted, so nothing is recorded. */
+	st->unmounted = r == 0 && outcome == ATTACH_NOFAIL_NO_SOURCE;
+	if (r < 0 || st->unmounted || cfg->fake || cfg->nomtab)
+		return r;
 
 	*stage = STAGE_UTAB;
 	return utab_record(cfg, req, &st->record, self, d);

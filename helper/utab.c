@@ -84,10 +84,13 @@ static int add_fstab_options(const struct idmap_request *req,
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_fs *fs;
+	int r = options_fstab_entry(req, source, target, &tb, &fs);
 
-	if (options_fstab_entry(req, source, target, &tb, &fs) < 0)
-		return -ENOMEM;
-	return fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) : 0;
+	/* Files that libmount cannot read gave mount(8) no entry either. */
+	if (r == -ENOMEM)
+		return r;
+	return r == 0 && fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) :
+			      0;
 }
 
 int utab_plan(const struct run_config *cfg, const struct caller *c,
