@@ -14,12 +14,7 @@
 
 #include "diag.h"
 #include "mountapi.h"
-
-/* One filesystem parameter for fsconfig(): a flag when value is NULL. */
-struct fs_param {
-	char *key;
-	char *value;
-};
+#include "options.h"
 
 struct attach_plan {
 	const char *source;

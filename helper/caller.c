@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "mountapi.h"
 #include "self.h"
+#include "util.h"
 
 /* /proc/PID/NAME, whole and NUL-terminated, into *@text (malloc'ed), in
  * *@len bytes.  Returns 0, with *@text NULL when it cannot be read (the

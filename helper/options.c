@@ -21,7 +21,7 @@
 #include "cleanup.h"
 #include "mountapi.h"
 #include "options.h"
-#include "self.h"
+#include "util.h"
 
 void options_init(struct idmap_request *req)
 {

@@ -11,9 +11,14 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "attach.h"
 #include "diag.h"
 #include "idmap.h"
+
+/* One filesystem parameter for fsconfig(): a flag when value is NULL. */
+struct fs_param {
+	char *key;
+	char *value;
+};
 
 struct idmap_request {
 	struct idmap_map uid;

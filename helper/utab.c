@@ -16,7 +16,6 @@
 #include "facts.h"
 #include "mountapi.h"
 #include "overlay.h"
-#include "run.h"
 #include "self.h"
 #include "utab.h"
 

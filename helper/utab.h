@@ -18,10 +18,9 @@
 #include <stdint.h>
 
 #include "caller.h"
+#include "config.h"
 #include "diag.h"
 #include "options.h"
-
-struct run_config;
 
 /* What the record holds beside the mapping. */
 struct utab_plan {
