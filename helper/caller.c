@@ -211,7 +211,7 @@ int caller_read(struct caller *c)
 	if (r != 0)
 		caller_free(c);
 	else
-		c->mount8 = true;
+		c->parent_is_mount8 = true;
 	return r < 0 ? r : 0;
 }
 

@@ -16,7 +16,7 @@ struct run_config {
 	const char *mntns;	/* -N */
 	char **opts;		/* every -o, in order */
 	size_t nopts;
-	bool fake;		/* -f */
+	bool dry_run;		/* -f: check, write and attach nothing */
 	bool nomtab;		/* -n */
 	bool sloppy;		/* -s */
 	int rw;			/* -r: 1, -w: 0, neither: -1 */

@@ -349,7 +349,7 @@ static int apply_option(struct idmap_request *req, const char *name,
 		apply_vfs(req, name, nlen);
 		return 0;
 	case OPT_BIND:
-		if (req->newfs)
+		if (req->fstype)
 			return diag_fail(d, EINVAL,
 				"option \"%s\" makes no sense with -t idmap.FSTYPE, which mounts a new filesystem; use -t idmap to bind",
 				opt);
@@ -357,7 +357,8 @@ static int apply_option(struct idmap_request *req, const char *name,
 			req->recursive = true;
 		return 0;
 	case OPT_REMOUNT:
-		req->remount = true;
+		/* parse() saw it first: it changes what other options mean,
+		 * wherever it stands. */
 		return 0;
 	case OPT_IDMAPPED:
 		/* On remount, a fact that run.c checks on the mount. */
@@ -369,9 +370,13 @@ static int apply_option(struct idmap_request *req, const char *name,
 			"option \"%s\" cannot be given: it is how findmnt shows an idmapped mount; give uidmap=/gidmap=, idmap= or userns= to make one",
 			opt);
 	case OPT_INERT:
+		/* As mount(8) does for a device, a SRC that does not exist
+		 * is then no failure (attach.c). */
+		if (name_is(name, nlen, "nofail"))
+			req->nofail = true;
 		return 0;
 	case OPT_FS:
-		if (req->newfs || (req->remount && !req->sloppy))
+		if (req->fstype || (req->remount && !req->sloppy))
 			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;
@@ -397,7 +402,7 @@ static int apply_option(struct idmap_request *req, const char *name,
 		/* The filesystem knows its own options; the kernel names
 		 * any that it rejects.  On remount, mount(8) passes back
 		 * those the mount has. */
-		if (req->newfs || (req->remount && !req->sloppy))
+		if (req->fstype || (req->remount && !req->sloppy))
 			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;

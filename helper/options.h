@@ -28,12 +28,15 @@ struct idmap_request {
 	uint64_t attr_clr;	/* ... and to clear, beside MOUNT_ATTR_IDMAP */
 	bool recursive;		/* rbind: idmap the whole tree */
 	bool sloppy;		/* -s: ignore unknown options */
-	bool newfs;		/* -t idmap.FSTYPE: set before parsing */
+	/* -t idmap.FSTYPE: FSTYPE (borrowed), set before parsing; NULL for
+	 * a bind */
+	const char *fstype;
 	bool remount;		/* remount: new attributes, same idmap */
+	bool nofail;		/* nofail: a missing SRC is no failure */
 	/* remount with idmapped: mount(8) merged the mount's own options
 	 * with the new ones, so a flag left out is to be cleared. */
 	bool whole_set;
-	/* newfs: options for fsconfig(); remount: the filesystem options
+	/* fstype: options for fsconfig(); remount: the filesystem options
 	 * given, which must be those the mount has. */
 	struct fs_param *params;
 	size_t nparams;

@@ -57,17 +57,6 @@ static int exit_code(enum stage stage, int r)
 	}
 }
 
-/* nofail, which mount(8) passes on from fstab: as mount(8) does for a
- * device, a SRC that does not exist is no failure. */
-static bool nofail(const struct run_config *cfg)
-{
-	for (size_t i = 0; i < cfg->nopts; i++)
-		if (mnt_optstr_get_option(cfg->opts[i], "nofail", NULL,
-					  NULL) == 0)
-			return true;
-	return false;
-}
-
 /* The fstab file whose entry gave @req its mapping, or NULL. */
 static const char *fstab_of_mapping(const struct idmap_request *req)
 {
@@ -106,7 +95,7 @@ static int remount_job(const struct run_config *cfg,
 	*stage = STAGE_MOUNT;
 	r = remount_check_mapping(&t, req, fstab_of_mapping(req), false, how,
 				  d);
-	if (r == 0 && !cfg->fake)
+	if (r == 0 && !cfg->dry_run)
 		r = remount_apply(&t, req, d);
 	return r;
 }
@@ -182,7 +171,7 @@ static int prepare(const struct run_config *cfg, const struct caller *c,
 		return r;
 
 	req->sloppy = cfg->sloppy;
-	req->newfs = cfg->fstype != NULL;
+	req->fstype = cfg->fstype;
 	req->fstab_files = c->fstabs;
 	req->nfstab_files = c->nfstabs;
 	for (size_t i = 0; i < cfg->nopts; i++) {
@@ -236,8 +225,8 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 
 	if (r == 0)
 		r = prepare(cfg, &st->caller, &st->req, d);
-	if (r == 0 && !st->req.remount && !cfg->fake && !cfg->nomtab)
-		r = utab_plan(cfg, &st->caller, &st->req, &st->record);
+	if (r == 0 && !st->req.remount && !cfg->dry_run && !cfg->nomtab)
+		r = utab_plan_make(cfg, &st->caller, &st->req, &st->record);
 	if (r == -ENOMEM)
 		diag_fail(d, ENOMEM, "out of memory");
 	return exit_code(STAGE_OPTIONS, r);
@@ -321,8 +310,8 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		.attr_set = req->attr_set,
 		.attr_clr = req->attr_clr,
 		.recursive = req->recursive,
-		.dry_run = cfg->fake,
-		.nofail = nofail(cfg),
+		.dry_run = cfg->dry_run,
+		.nofail = req->nofail,
 		.self = self,
 		.fstype = cfg->fstype,
 		.params = req->params,
@@ -335,7 +324,7 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		r = explain_failure(&plan, &failed, d);
 	/* nofail, no SRC: nothing is mounted, so nothing is recorded. */
 	st->unmounted = r == 0 && outcome == ATTACH_NOFAIL_NO_SOURCE;
-	if (r < 0 || st->unmounted || cfg->fake || cfg->nomtab)
+	if (r < 0 || st->unmounted || cfg->dry_run || cfg->nomtab)
 		return r;
 
 	*stage = STAGE_UTAB;
@@ -369,7 +358,7 @@ bool run_mount8_idmaps_after(const struct run_config *cfg,
 	const char *ver = NULL;
 	unsigned int major, minor;
 
-	if (!st->caller.mount8 || !st->req.x_mount_idmap)
+	if (!st->caller.parent_is_mount8 || !st->req.x_mount_idmap)
 		return false;
 	/* mount(8) runs with the libmount that we were linked with. */
 	mnt_get_library_version(&ver);

@@ -92,24 +92,24 @@ static int add_fstab_options(const struct idmap_request *req,
 			      0;
 }
 
-int utab_plan(const struct run_config *cfg, const struct caller *c,
-	      const struct idmap_request *req, struct utab_plan *p)
+int utab_plan_make(const struct run_config *cfg, const struct caller *c,
+		   const struct idmap_request *req, struct utab_plan *p)
 {
 	int r = 0;
 
 	*p = (struct utab_plan){ 0 };
-	if (!c->mount8)
+	if (!c->parent_is_mount8)
 		return 0;
 	for (size_t i = 0; i < cfg->nopts && r == 0; i++)
-		r = add_recorded(&p->extra, &p->mount8, cfg->opts[i]);
+		r = add_recorded(&p->extra, &p->mount8_records, cfg->opts[i]);
 	/* The entry that options_from_fstab() read already, or a look-up. */
 	if (r == 0 && req->fstab >= 0)
-		r = add_recorded(&p->extra, &p->mount8, req->fstab_options);
+		r = add_recorded(&p->extra, &p->mount8_records, req->fstab_options);
 	else if (r == 0)
 		r = add_fstab_options(req, cfg->source, cfg->target, &p->extra,
-				      &p->mount8);
+				      &p->mount8_records);
 	for (size_t i = 0; i < c->nopts && r == 0; i++)
-		r = add_recorded(&p->extra, &p->mount8, c->opts[i]);
+		r = add_recorded(&p->extra, &p->mount8_records, c->opts[i]);
 	if (r < 0)
 		utab_plan_free(p);
 	return r;
@@ -482,9 +482,9 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 * statx() finds the mount by any name; only record_below() compares
 	 * mountinfo's canonical paths.  The bind source is in a record of
 	 * our own shape only. */
-	target = plan->mount8 && !req->recursive ? strdup(cfg->target) :
+	target = plan->mount8_records && !req->recursive ? strdup(cfg->target) :
 						   canonical(cfg->target);
-	source = plan->mount8 || cfg->fstype ? strdup("") :
+	source = plan->mount8_records || cfg->fstype ? strdup("") :
 					       canonical(cfg->source);
 	if (!all || !target || !source ||
 	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)) ||
@@ -505,7 +505,7 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 * Otherwise, the source and root of mountinfo: libmount merges a
 	 * record into the mount table only when they match.
 	 */
-	if (plan->mount8)
+	if (plan->mount8_records)
 		r = write_record(cfg->source, cfg->target, mnt_fs_get_root(top),
 				 NULL, all, id, &w, d);
 	else

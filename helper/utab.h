@@ -24,15 +24,17 @@
 
 /* What the record holds beside the mapping. */
 struct utab_plan {
-	bool mount8;	/* mount(8) will look for a record of its shape */
+	/* mount(8) will append a record of its own unless it finds one of
+	 * its shape (its SRC and TARGET strings) */
+	bool mount8_records;
 	char *extra;	/* the options that its record would hold */
 };
 
 /* Will mount(8), our caller @c, write a record of its own?  Only when
  * the options include one that it records: in our argv, in the fstab
  * entry or on its command line.  Returns 0 or -ENOMEM. */
-int utab_plan(const struct run_config *cfg, const struct caller *c,
-	      const struct idmap_request *req, struct utab_plan *plan);
+int utab_plan_make(const struct run_config *cfg, const struct caller *c,
+		   const struct idmap_request *req, struct utab_plan *plan);
 void utab_plan_free(struct utab_plan *plan);
 
 /* Record the mount that @cfg asked for and @req describes, and with
