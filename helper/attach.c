@@ -154,7 +154,7 @@ static bool is_idmapped(int self, int fd)
 static int unless_nofail(const struct attach_plan *p, int r,
 			 struct attach_failure *f, enum attach_outcome *out)
 {
-	if (!p->nofail || (r != -ENOENT && r != -ENOTDIR))
+	if (!p->req->nofail || (r != -ENOENT && r != -ENOTDIR))
 		return r;
 	f->step = FAILED_NONE;
 	*out = ATTACH_NOFAIL_NO_SOURCE;
@@ -189,31 +189,32 @@ static int open_target(const struct attach_plan *p, struct attach_failure *f,
 
 /* -t idmap.FSTYPE: a filesystem context with every option set.  The kernel
  * parses each option here, but nothing touches the device yet. */
-int attach_fs_context(const struct attach_plan *p, struct attach_failure *f,
-		      struct diag *d)
+int attach_fs_context(const struct attach_plan *p,
+		      const struct fs_param *params, size_t nparams,
+		      struct attach_failure *f, struct diag *d)
 {
 	_cleanup_close_ int fsfd = FAULT(ATTACH_FSOPEN,
-					 fsopen(p->fstype, FSOPEN_CLOEXEC));
+					 fsopen(p->req->fstype, FSOPEN_CLOEXEC));
 
 	if (fsfd < 0) {
 		if (errno == ENODEV)
 			return diag_fail(d, errno,
-				"unknown filesystem type \"%s\"", p->fstype);
+				"unknown filesystem type \"%s\"", p->req->fstype);
 		if (errno == ENOSYS)
 			return diag_fail(d, errno, "%s", KERNEL_TOO_OLD);
-		return diag_fail(d, errno, "fsopen %s: %s", p->fstype,
+		return diag_fail(d, errno, "fsopen %s: %s", p->req->fstype,
 				 strerror(errno));
 	}
 	if (FAULT(ATTACH_FSCONFIG, fsconfig(fsfd, FSCONFIG_SET_STRING,
 					    "source", p->source, 0)) < 0)
-		return attach_fail_fs(f, fsfd, -1, p->fstype,
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype,
 				      "source rejected", errno);
-	if ((p->attr_set & MOUNT_ATTR_RDONLY) &&
+	if ((p->req->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fsconfig(fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
-		return attach_fail_fs(f, fsfd, -1, p->fstype,
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype,
 				      "option \"ro\" rejected", errno);
-	for (size_t i = 0; i < p->nparams; i++) {
-		const struct fs_param *fp = &p->params[i];
+	for (size_t i = 0; i < nparams; i++) {
+		const struct fs_param *fp = &params[i];
 		char what[256];
 		int r = fp->value ?
 			fsconfig(fsfd, FSCONFIG_SET_STRING, fp->key, fp->value, 0) :
@@ -223,7 +224,7 @@ int attach_fs_context(const struct attach_plan *p, struct attach_failure *f,
 			snprintf(what, sizeof(what), "option \"%s%s%s\" rejected",
 				 fp->key, fp->value ? "=" : "",
 				 fp->value ? fp->value : "");
-			return attach_fail_fs(f, fsfd, -1, p->fstype, what,
+			return attach_fail_fs(f, fsfd, -1, p->req->fstype, what,
 					      errno);
 		}
 	}
@@ -262,7 +263,7 @@ static int fs_check_source(const struct attach_plan *p,
 	struct stat st;
 	bool nodev;
 
-	if (!needs_device(p->fstype, &nodev))
+	if (!needs_device(p->req->fstype, &nodev))
 		return 0;
 	if (stat(p->source, &st) < 0)
 		return fail_fs_source(f, -1, errno);
@@ -281,7 +282,7 @@ static int fs_create(const struct attach_plan *p, int fsfd,
 		return fail_fs_source(f, fsfd, errno);
 	mnt = FAULT(ATTACH_FSMOUNT, fsmount(fsfd, FSMOUNT_CLOEXEC, 0));
 	if (mnt < 0)
-		return attach_fail_fs(f, fsfd, -1, p->fstype, "fsmount", errno);
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount", errno);
 	return mnt;
 }
 
@@ -295,13 +296,14 @@ static int fs_create(const struct attach_plan *p, int fsfd,
 static int fs_dry_run(const struct attach_plan *p, struct mount_attr *attr,
 		      struct attach_failure *f, struct diag *d)
 {
-	_cleanup_close_ int fsfd = attach_fs_context(p, f, d);
+	_cleanup_close_ int fsfd = attach_fs_context(p, p->req->params,
+						     p->req->nparams, f, d);
 	_cleanup_close_ int tree = -1;
 	bool nodev;
 
 	if (fsfd < 0)
 		return fsfd;
-	needs_device(p->fstype, &nodev);
+	needs_device(p->req->fstype, &nodev);
 	if (!nodev)
 		return fs_check_source(p, f);
 	tree = fs_create(p, fsfd, f);
@@ -324,7 +326,7 @@ static int fs_dry_run(const struct attach_plan *p, struct mount_attr *attr,
 static int reidmap(const struct attach_plan *p, int src,
 		   struct mount_attr *attr, struct attach_failure *f)
 {
-	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	unsigned int rec = p->req->recursive ? AT_RECURSIVE : 0;
 	int fd = FAULT(ATTACH_OPEN_TREE_ATTR,
 		       open_tree_attr(src, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
 					       OPEN_TREE_CLOEXEC | rec,
@@ -340,19 +342,19 @@ static int reidmap(const struct attach_plan *p, int src,
 static int make_tree(const struct attach_plan *p, int src,
 		     struct attach_failure *f, struct diag *d)
 {
-	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	unsigned int rec = p->req->recursive ? AT_RECURSIVE : 0;
 	_cleanup_close_ int fsfd = -1;
 	int tree;
 
-	if (!p->fstype) {
+	if (!p->req->fstype) {
 		tree = FAULT(ATTACH_OPEN_TREE,
 			     open_tree(src, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
 						OPEN_TREE_CLOEXEC | rec));
 		return tree >= 0 ? tree : attach_fail(f, FAILED_SOURCE, errno);
 	}
-	if (overlay_is(p->fstype))
+	if (overlay_is(p->req->fstype))
 		return overlay_make(p, f, d);
-	fsfd = attach_fs_context(p, f, d);
+	fsfd = attach_fs_context(p, p->req->params, p->req->nparams, f, d);
 	if (fsfd < 0)
 		return fsfd;
 	return fs_create(p, fsfd, f);
@@ -361,18 +363,18 @@ static int make_tree(const struct attach_plan *p, int src,
 int attach_mount(const struct attach_plan *p, enum attach_outcome *out,
 		 struct attach_failure *f, struct diag *d)
 {
-	unsigned int rec = p->recursive ? AT_RECURSIVE : 0;
+	unsigned int rec = p->req->recursive ? AT_RECURSIVE : 0;
 	/* A merged overlay cannot be idmapped: its layers are. */
 	struct mount_attr attr = {
-		.attr_set = p->attr_set |
-			    (overlay_is(p->fstype) ? 0 : MOUNT_ATTR_IDMAP),
-		.attr_clr = p->attr_clr,
+		.attr_set = p->req->attr_set |
+			    (overlay_is(p->req->fstype) ? 0 : MOUNT_ATTR_IDMAP),
+		.attr_clr = p->req->attr_clr,
 		.userns_fd = (uint64_t)p->userns_fd,
 	};
 	_cleanup_close_ int src = -1, dst = -1, tree = -1;
 
 	*out = ATTACHED;
-	if (!p->fstype) {
+	if (!p->req->fstype) {
 		src = open_source(p, f);
 		if (src < 0)
 			return unless_nofail(p, src, f, out);
@@ -380,8 +382,8 @@ int attach_mount(const struct attach_plan *p, enum attach_outcome *out,
 	dst = open_target(p, f, d);
 	if (dst < 0)
 		return dst;
-	if (p->fstype && p->dry_run)
-		return unless_nofail(p, overlay_is(p->fstype) ?
+	if (p->req->fstype && p->dry_run)
+		return unless_nofail(p, overlay_is(p->req->fstype) ?
 					overlay_check(p, f, d) :
 					fs_dry_run(p, &attr, f, d), f, out);
 
@@ -393,7 +395,7 @@ int attach_mount(const struct attach_plan *p, enum attach_outcome *out,
 				sizeof(attr))) < 0) {
 		int err = errno;
 
-		if (err != EPERM || p->fstype || !is_idmapped(p->self, src)) {
+		if (err != EPERM || p->req->fstype || !is_idmapped(p->self, src)) {
 			/* explain.c looks at SRC's mount, and below it. */
 			f->attr = attr;
 			f->src_fd = take_fd(&src);

@@ -16,20 +16,19 @@
 #include "mountapi.h"
 #include "options.h"
 
+/*
+ * The mount to make.  What the options asked (the attributes beside
+ * MOUNT_ATTR_IDMAP, recursive, nofail, and for -t idmap.FSTYPE a new
+ * filesystem with its parameters instead of a clone of SRC) is read from
+ * the request itself; the rest is what the job opened for it.
+ */
 struct attach_plan {
+	const struct idmap_request *req;
 	const char *source;
 	const char *target;
 	int userns_fd;
-	uint64_t attr_set;	/* beside MOUNT_ATTR_IDMAP */
-	uint64_t attr_clr;
-	bool recursive;		/* rbind */
 	bool dry_run;		/* -f: check and build, write and attach nothing */
-	bool nofail;		/* a missing SRC is no failure */
 	int self;		/* our /proc/self (self.h), or -1 */
-	/* -t idmap.FSTYPE: a new filesystem instead of a clone of SRC. */
-	const char *fstype;
-	const struct fs_param *params;
-	size_t nparams;
 };
 
 /*
@@ -94,10 +93,11 @@ enum attach_outcome {
 int attach_mount(const struct attach_plan *plan, enum attach_outcome *outcome,
 		 struct attach_failure *f, struct diag *d);
 
-/* fsopen(p->fstype) with "source", "ro" and p->params set: the context fd,
- * or a negative errno.  The kernel parses each option; nothing is created. */
-int attach_fs_context(const struct attach_plan *p, struct attach_failure *f,
-		      struct diag *d);
+/* fsopen(FSTYPE) with "source", "ro" and @params set: the context fd, or
+ * a negative errno.  The kernel parses each option; nothing is created. */
+int attach_fs_context(const struct attach_plan *p,
+		      const struct fs_param *params, size_t nparams,
+		      struct attach_failure *f, struct diag *d);
 
 /* For overlay.c: record in @f that @step failed with @err; -@err. */
 int attach_fail(struct attach_failure *f, enum attach_failed step, int err);

@@ -192,11 +192,11 @@ static int explain_setattr(const struct attach_plan *p, int src_fd, int err,
 	case ENOSYS:
 		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
 	case EINVAL:
-		if (p->fstype)
+		if (p->req->fstype)
 			return diag_fail(d, err,
 				"%s does not support idmapped mounts%s",
-				p->fstype, since_clause(p->fstype));
-		if (p->recursive &&
+				p->req->fstype, since_clause(p->req->fstype));
+		if (p->req->recursive &&
 		    find_refusing_submount(p->self, src_fd, attr, sub,
 					   sizeof(sub), fstype, sizeof(fstype)))
 			return diag_fail(d, err,
@@ -235,7 +235,7 @@ static int explain_reidmap(const struct attach_plan *p, int src_fd, int err,
 static int explain_fs(const struct attach_plan *p,
 		      const struct attach_failure *f, struct diag *d)
 {
-	return diag_fail(d, f->err, "%s: %s: %s%s%s", p->fstype, f->what,
+	return diag_fail(d, f->err, "%s: %s: %s%s%s", p->req->fstype, f->what,
 			 f->said[0] ? f->said : strerror(f->err),
 			 f->log[0] ? "; the kernel log meanwhile (maybe about another mount): " : "",
 			 f->log);
@@ -255,10 +255,10 @@ static int explain_fs_source(const struct attach_plan *p,
 	if (stat(p->source, &st) == 0 && S_ISREG(st.st_mode))
 		return diag_fail(d, err,
 			"%s: source \"%s\" is a regular file: attach it to a loop device first (losetup -f --show \"%s\") and mount the device",
-			p->fstype, p->source, p->source);
+			p->req->fstype, p->source, p->source);
 	if (err == ENOTBLK)
 		return diag_fail(d, err, "%s: source \"%s\" is not a block device",
-				 p->fstype, p->source);
+				 p->req->fstype, p->source);
 	return explain_fs(p, f, d);
 }
 

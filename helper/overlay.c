@@ -370,7 +370,7 @@ static int set_layers(const struct attach_plan *p, int fsfd,
 		}
 		snprintf(what, sizeof(what), "%s \"%s\" rejected",
 			 role(l->key), l->path);
-		return attach_fail_fs(f, fsfd, -1, p->fstype, what, errno);
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, what, errno);
 	}
 	return 0;
 }
@@ -392,7 +392,7 @@ static int create(const struct attach_plan *p, int fsfd, int log,
 	}
 	if (FAULT(ATTACH_FSCONFIG,
 		  fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) < 0)
-		return attach_fail_fs(f, fsfd, log, p->fstype,
+		return attach_fail_fs(f, fsfd, log, p->req->fstype,
 				      "cannot create the overlay", errno);
 	return 0;
 }
@@ -408,10 +408,10 @@ static int mount_overlay(const struct attach_plan *p, int fsfd, int log,
 	struct statvfs sv;
 
 	if (mnt < 0)
-		return attach_fail_fs(f, fsfd, -1, p->fstype, "fsmount", errno);
-	if (upper && !(p->attr_set & MOUNT_ATTR_RDONLY) &&
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount", errno);
+	if (upper && !(p->req->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fstatvfs(mnt, &sv) == 0 && (sv.f_flag & ST_RDONLY))
-		return attach_fail_fs(f, -1, log, p->fstype,
+		return attach_fail_fs(f, -1, log, p->req->fstype,
 			"overlayfs could not use the upper layer and came up read-only, so nothing was mounted",
 			EROFS);
 	return take_fd(&mnt);
@@ -494,7 +494,7 @@ static int name_layers(const struct staged *s, struct diag *d)
 	add_fd_paths(lower, size, s->ls, "datadir+", "::");
 	if (lower[0] && fsconfig(s->fsfd, FSCONFIG_SET_STRING, "lowerdir",
 				 lower, 0) < 0)
-		return attach_fail_fs(s->f, s->fsfd, -1, s->p->fstype,
+		return attach_fail_fs(s->f, s->fsfd, -1, s->p->req->fstype,
 				      "lower layers rejected", errno);
 	for (size_t i = 0; i < 2; i++) {
 		const struct layer *l = i == 0 ? s->upper : s->work;
@@ -506,7 +506,7 @@ static int name_layers(const struct staged *s, struct diag *d)
 		if (fsconfig(s->fsfd, FSCONFIG_SET_STRING, l->key, one, 0) < 0) {
 			snprintf(what, sizeof(what), "%s \"%s\" rejected",
 				 role(l->key), l->path);
-			return attach_fail_fs(s->f, s->fsfd, -1, s->p->fstype,
+			return attach_fail_fs(s->f, s->fsfd, -1, s->p->req->fstype,
 					      what, errno);
 		}
 	}
@@ -539,12 +539,11 @@ static int assemble(const struct attach_plan *p, int *mnt,
 {
 	_cleanup_(layers_free) struct layers ls = { NULL, 0, NULL, 0 };
 	_cleanup_close_ int fsfd = -1;
-	struct attach_plan opts = *p;
 	struct layer *upper = NULL, *work = NULL;
 	bool staged;
 	int r;
 
-	r = parse_layers(p->params, p->nparams, &ls, d);
+	r = parse_layers(p->req->params, p->req->nparams, &ls, d);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ls.n; i++) {
@@ -564,9 +563,7 @@ static int assemble(const struct attach_plan *p, int *mnt,
 		if (r < 0)
 			return r;
 	}
-	opts.params = ls.other;
-	opts.nparams = ls.nother;
-	fsfd = attach_fs_context(&opts, f, d);
+	fsfd = attach_fs_context(p, ls.other, ls.nother, f, d);
 	if (fsfd < 0)
 		return fsfd;
 	r = set_layers(p, fsfd, &ls, &staged, f, d);

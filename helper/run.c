@@ -304,18 +304,12 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		return check_mounted_entry(cfg, req, self, d);
 
 	plan = (struct attach_plan){
+		.req = req,
 		.source = cfg->source,
 		.target = cfg->target,
 		.userns_fd = nsfd,
-		.attr_set = req->attr_set,
-		.attr_clr = req->attr_clr,
-		.recursive = req->recursive,
 		.dry_run = cfg->dry_run,
-		.nofail = req->nofail,
 		.self = self,
-		.fstype = cfg->fstype,
-		.params = req->params,
-		.nparams = req->nparams,
 	};
 	r = attach_mount(&plan, &outcome, &failed, d);
 	/* Why it failed, from what failed: the user namespace, SRC, DIR and
