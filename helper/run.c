@@ -322,7 +322,7 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		return r;
 
 	*stage = STAGE_UTAB;
-	return utab_record(cfg, req, &st->record, self, d);
+	return utab_record(&plan, &st->record, d);
 }
 
 int run_mount(const struct run_config *cfg, struct run_state *st,
