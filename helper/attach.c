@@ -193,25 +193,26 @@ int attach_fs_context(const struct attach_plan *p,
 		      const struct fs_param *params, size_t nparams,
 		      struct attach_failure *f, struct diag *d)
 {
+	const char *fstype = p->req->fstype;
 	_cleanup_close_ int fsfd = FAULT(ATTACH_FSOPEN,
-					 fsopen(p->req->fstype, FSOPEN_CLOEXEC));
+					 fsopen(fstype, FSOPEN_CLOEXEC));
 
 	if (fsfd < 0) {
 		if (errno == ENODEV)
 			return diag_fail(d, errno,
-				"unknown filesystem type \"%s\"", p->req->fstype);
+				"unknown filesystem type \"%s\"", fstype);
 		if (errno == ENOSYS)
 			return diag_fail(d, errno, "%s", KERNEL_TOO_OLD);
-		return diag_fail(d, errno, "fsopen %s: %s", p->req->fstype,
+		return diag_fail(d, errno, "fsopen %s: %s", fstype,
 				 strerror(errno));
 	}
 	if (FAULT(ATTACH_FSCONFIG, fsconfig(fsfd, FSCONFIG_SET_STRING,
 					    "source", p->source, 0)) < 0)
-		return attach_fail_fs(f, fsfd, -1, p->req->fstype,
+		return attach_fail_fs(f, fsfd, -1, fstype,
 				      "source rejected", errno);
 	if ((p->req->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fsconfig(fsfd, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0)
-		return attach_fail_fs(f, fsfd, -1, p->req->fstype,
+		return attach_fail_fs(f, fsfd, -1, fstype,
 				      "option \"ro\" rejected", errno);
 	for (size_t i = 0; i < nparams; i++) {
 		const struct fs_param *fp = &params[i];
@@ -224,7 +225,7 @@ int attach_fs_context(const struct attach_plan *p,
 			snprintf(what, sizeof(what), "option \"%s%s%s\" rejected",
 				 fp->key, fp->value ? "=" : "",
 				 fp->value ? fp->value : "");
-			return attach_fail_fs(f, fsfd, -1, p->req->fstype, what,
+			return attach_fail_fs(f, fsfd, -1, fstype, what,
 					      errno);
 		}
 	}
@@ -282,7 +283,8 @@ static int fs_create(const struct attach_plan *p, int fsfd,
 		return fail_fs_source(f, fsfd, errno);
 	mnt = FAULT(ATTACH_FSMOUNT, fsmount(fsfd, FSMOUNT_CLOEXEC, 0));
 	if (mnt < 0)
-		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount", errno);
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount",
+				      errno);
 	return mnt;
 }
 
@@ -395,7 +397,8 @@ int attach_mount(const struct attach_plan *p, enum attach_outcome *out,
 				sizeof(attr))) < 0) {
 		int err = errno;
 
-		if (err != EPERM || p->req->fstype || !is_idmapped(p->self, src)) {
+		if (err != EPERM || p->req->fstype ||
+		    !is_idmapped(p->self, src)) {
 			/* explain.c looks at SRC's mount, and below it. */
 			f->attr = attr;
 			f->src_fd = take_fd(&src);

@@ -38,12 +38,12 @@ struct attach_plan {
  * the mount path.
  */
 enum attach_failed {
-	FAILED_NONE,		/* none, or the sentence is in the diag already */
+	FAILED_NONE,		/* none, or the sentence is in the diag */
 	FAILED_SOURCE,		/* open() or open_tree() of SRC */
 	FAILED_TARGET,		/* open() of DIR */
-	FAILED_FS,		/* fsconfig(), fsmount(): @what, @said, @log */
+	FAILED_FS,		/* fsconfig(), fsmount(): what, said, log */
 	FAILED_FS_SOURCE,	/* the filesystem would not take SRC */
-	FAILED_SETATTR,		/* mount_setattr() (or open_tree_attr()) */
+	FAILED_SETATTR,		/* mount_setattr() */
 	FAILED_REIDMAP,		/* open_tree_attr() of an idmapped SRC */
 	FAILED_MOVE,		/* move_mount() onto DIR */
 	FAILED_LAYER_CLONE,	/* overlay: open_tree() of the layer @path */

@@ -408,7 +408,8 @@ static int mount_overlay(const struct attach_plan *p, int fsfd, int log,
 	struct statvfs sv;
 
 	if (mnt < 0)
-		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount", errno);
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount",
+				      errno);
 	if (upper && !(p->req->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fstatvfs(mnt, &sv) == 0 && (sv.f_flag & ST_RDONLY))
 		return attach_fail_fs(f, -1, log, p->req->fstype,
@@ -506,8 +507,8 @@ static int name_layers(const struct staged *s, struct diag *d)
 		if (fsconfig(s->fsfd, FSCONFIG_SET_STRING, l->key, one, 0) < 0) {
 			snprintf(what, sizeof(what), "%s \"%s\" rejected",
 				 role(l->key), l->path);
-			return attach_fail_fs(s->f, s->fsfd, -1, s->p->req->fstype,
-					      what, errno);
+			return attach_fail_fs(s->f, s->fsfd, -1,
+					      s->p->req->fstype, what, errno);
 		}
 	}
 	return 0;

@@ -105,7 +105,8 @@ int utab_plan_make(const struct run_config *cfg, const struct caller *c,
 		r = add_recorded(&p->extra, &p->mount8_records, cfg->opts[i]);
 	/* The entry that options_from_fstab() read already, or a look-up. */
 	if (r == 0 && req->fstab >= 0)
-		r = add_recorded(&p->extra, &p->mount8_records, req->fstab_options);
+		r = add_recorded(&p->extra, &p->mount8_records,
+				 req->fstab_options);
 	else if (r == 0)
 		r = add_fstab_options(req, cfg->source, cfg->target, &p->extra,
 				      &p->mount8_records);
