@@ -16,23 +16,24 @@
 #include "cleanup.h"
 #include "mountapi.h"
 #include "self.h"
+#include "util.h"
 
-/* /proc/PID/NAME, whole and NUL-terminated, in *@len bytes; NULL when it
- * cannot be read (*@len is then 0) or on ENOMEM (*@len is 1). */
-static char *read_proc(pid_t pid, const char *name, size_t *len)
+/* /proc/PID/NAME, whole and NUL-terminated, into *@text (malloc'ed), in
+ * *@len bytes.  Returns 0, with *@text NULL when it cannot be read (the
+ * process is gone, or not ours to read), or -ENOMEM. */
+static int read_proc(pid_t pid, const char *name, char **text, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
-	char path[64], *text;
+	char path[64];
 
+	*text = NULL;
 	*len = 0;
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
-	text = read_whole_fd(fd, 4096, len);
-	if (!text)
-		*len = errno == ENOMEM ? 1 : 0;
-	return text;
+		return 0;
+	*text = read_whole_fd(fd, 4096, len);
+	return !*text && errno == ENOMEM ? -ENOMEM : 0;
 }
 
 /* Append @s to the array *@v of *@n strings. */
@@ -147,13 +148,14 @@ int caller_parse_cmdline(struct caller *c, size_t len)
  * 1 yes, 0 no (or unreadable), or -ENOMEM. */
 static int uids_are(pid_t pid, uid_t uid)
 {
+	_cleanup_free_ char *status = NULL;
 	size_t len;
-	_cleanup_free_ char *status = read_proc(pid, "status", &len);
 	unsigned long u[4];
 	const char *line;
+	int r = read_proc(pid, "status", &status, &len);
 
 	if (!status)
-		return len ? -ENOMEM : 0;
+		return r;
 	line = strstr(status, "\nUid:");
 	if (!line || sscanf(line, "\nUid: %lu %lu %lu %lu", &u[0], &u[1],
 			    &u[2], &u[3]) != 4)
@@ -188,9 +190,9 @@ int caller_read(struct caller *c)
 	int r;
 
 	*c = (struct caller){ 0 };
-	comm = read_proc(ppid, "comm", &len);
+	r = read_proc(ppid, "comm", &comm, &len);
 	if (!comm)
-		return len ? -ENOMEM : 0;
+		return r;
 	/* mount(8) with our own privilege (SECURITY.md): its command line
 	 * then tells nothing that it could not have done itself. */
 	if (strcmp(comm, "mount\n") != 0 || !runs_mount(ppid))
@@ -198,9 +200,9 @@ int caller_read(struct caller *c)
 	r = uids_are(ppid, geteuid());
 	if (r <= 0)
 		return r;
-	c->cmdline = read_proc(ppid, "cmdline", &len);
+	r = read_proc(ppid, "cmdline", &c->cmdline, &len);
 	if (!c->cmdline)
-		return len ? -ENOMEM : 0;
+		return r;
 	r = caller_parse_cmdline(c, len);
 	/* Still our parent: the PID was not reused by another process
 	 * while we read (an orphan gets a new parent). */
@@ -209,7 +211,7 @@ int caller_read(struct caller *c)
 	if (r != 0)
 		caller_free(c);
 	else
-		c->mount8 = true;
+		c->parent_is_mount8 = true;
 	return r < 0 ? r : 0;
 }
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 struct caller {
-	bool mount8;		/* our parent is mount(8) */
+	bool parent_is_mount8;	/* our parent is mount(8) */
 	bool all;		/* mount -a */
 	const char **opts;	/* the -o values of its command line */
 	size_t nopts;

@@ -2,7 +2,8 @@
 /*
  * The reasons for a failed mount.  The kernel says EINVAL or EPERM for
  * many causes; the sentences here look at the source, the mount point and
- * the mount table to name the one at hand.  Only error paths come here.
+ * the mount table to name the one at hand, from what attach_mount()
+ * recorded of the failed step.  Only error paths come here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 
 #include "cleanup.h"
 #include "explain.h"
+#include "mountapi.h"
 #include "self.h"
 
 /* What mount holds @src_fd: its filesystem type and whether it is already
@@ -38,15 +40,6 @@ static void describe_source(int self, int src_fd, char *fstype, size_t size,
 	if (mnt_fs_get_fstype(fs))
 		snprintf(fstype, size, "%s", mnt_fs_get_fstype(fs));
 	*idmapped = self_fs_idmapped(fs);
-}
-
-bool explain_is_idmapped(const struct attach_plan *p, int src_fd)
-{
-	char fstype[64];
-	bool idmapped;
-
-	describe_source(p->self, src_fd, fstype, sizeof(fstype), &idmapped);
-	return idmapped;
 }
 
 /* Is the mount that holds @path unbindable (mountinfo says so)? */
@@ -86,7 +79,8 @@ static int clone_refused(int self, const char *what, const char *path,
 		what, path, instead);
 }
 
-int explain_clone(const struct attach_plan *p, int err, struct diag *d)
+/* open(SRC) or open_tree(SRC) failed. */
+static int explain_clone(const struct attach_plan *p, int err, struct diag *d)
 {
 	switch (err) {
 	case EINVAL:
@@ -108,7 +102,8 @@ int explain_clone(const struct attach_plan *p, int err, struct diag *d)
 	}
 }
 
-int explain_target(int err, struct diag *d)
+/* open(DIR) failed. */
+static int explain_target(int err, struct diag *d)
 {
 	switch (err) {
 	case ENOENT:
@@ -185,8 +180,10 @@ static const char *since_clause(const char *fstype)
 	return "";
 }
 
-int explain_setattr(const struct attach_plan *p, int src_fd, int err,
-		    struct mount_attr *attr, struct diag *d)
+/* mount_setattr() (or open_tree_attr()) with @attr failed on the tree of
+ * @src_fd (-1 for a new filesystem). */
+static int explain_setattr(const struct attach_plan *p, int src_fd, int err,
+			   struct mount_attr *attr, struct diag *d)
 {
 	char fstype[64], sub[512];
 	bool idmapped;
@@ -195,11 +192,11 @@ int explain_setattr(const struct attach_plan *p, int src_fd, int err,
 	case ENOSYS:
 		return diag_fail(d, err, "%s", KERNEL_TOO_OLD);
 	case EINVAL:
-		if (p->fstype)
+		if (p->req->fstype)
 			return diag_fail(d, err,
 				"%s does not support idmapped mounts%s",
-				p->fstype, since_clause(p->fstype));
-		if (p->recursive &&
+				p->req->fstype, since_clause(p->req->fstype));
+		if (p->req->recursive &&
 		    find_refusing_submount(p->self, src_fd, attr, sub,
 					   sizeof(sub), fstype, sizeof(fstype)))
 			return diag_fail(d, err,
@@ -220,8 +217,9 @@ int explain_setattr(const struct attach_plan *p, int src_fd, int err,
 	}
 }
 
-int explain_reidmap(const struct attach_plan *p, int src_fd, int err,
-		    struct mount_attr *attr, struct diag *d)
+/* open_tree_attr(), which gives an idmapped source a new idmap, failed. */
+static int explain_reidmap(const struct attach_plan *p, int src_fd, int err,
+			   struct mount_attr *attr, struct diag *d)
 {
 	if (err == ENOSYS)
 		return diag_fail(d, EPERM,
@@ -230,101 +228,26 @@ int explain_reidmap(const struct attach_plan *p, int src_fd, int err,
 	return explain_setattr(p, src_fd, err, attr, d);
 }
 
-/* What the filesystem said about its failure (the messages that the kernel
- * queues on the fsopen() fd), as "; "-separated text.  main() escapes what
- * a line may hold that would break the message's one line. */
-static void fs_messages(int fsfd, char *buf, size_t size)
+/* A step of fsopen() -> fsconfig() -> fsmount() failed: @f->what, then
+ * the filesystem's own messages, then what it logged meanwhile, said to
+ * be maybe about another mount: the kernel log does not tell whose they
+ * are. */
+static int explain_fs(const struct attach_plan *p,
+		      const struct attach_failure *f, struct diag *d)
 {
-	char line[512];
-	size_t off = 0;
-	ssize_t n;
-
-	buf[0] = '\0';
-	while (fsfd >= 0 && off < size &&
-	       (n = read(fsfd, line, sizeof(line) - 1)) > 0) {
-		int w;
-
-		line[n] = '\0';
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		/* "e ", "w " and "i " prefixes: error, warning, info. */
-		w = snprintf(buf + off, size - off, "%s%s", off ? "; " : "",
-			     n > 2 && line[1] == ' ' ? line + 2 : line);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
+	return diag_fail(d, f->err, "%s: %s: %s%s%s", p->req->fstype, f->what,
+			 f->said[0] ? f->said : strerror(f->err),
+			 f->log[0] ? "; the kernel log meanwhile (maybe about another mount): " : "",
+			 f->log);
 }
 
-int explain_fs(const struct attach_plan *p, int fsfd, const char *what,
-	       int err, struct diag *d)
-{
-	char msg[512];
-
-	fs_messages(fsfd, msg, sizeof(msg));
-	return diag_fail(d, err, "%s: %s: %s", p->fstype, what,
-			 msg[0] ? msg : strerror(err));
-}
-
-int explain_log_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
-		closep(&fd);
-	return fd;
-}
-
-/* Append to @buf the lines of the kernel log since explain_log_open()
- * that start with "@fstype" ("overlay" logs as "overlayfs: "). */
-static void log_messages(int log_fd, const char *fstype, char *buf,
-			 size_t size)
-{
-	char rec[1024];
-	size_t off = strlen(buf);
-	ssize_t n;
-
-	/* One record per read(); EPIPE when one was overwritten. */
-	while (log_fd >= 0 && off < size &&
-	       ((n = read(log_fd, rec, sizeof(rec) - 1)) > 0 ||
-		(n < 0 && errno == EPIPE))) {
-		char *text;
-		int w;
-
-		if (n < 0)
-			continue;
-		rec[n] = '\0';
-		text = strchr(rec, ';');
-		if (!text || strncmp(++text, fstype, strlen(fstype)) != 0)
-			continue;
-		text[strcspn(text, "\n")] = '\0';
-		w = snprintf(buf + off, size - off, "%s%s", off ? "; " : "",
-			     text);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-}
-
-int explain_fs_log(const struct attach_plan *p, int fsfd, int log_fd,
-		   const char *what, int err, struct diag *d)
-{
-	char msg[512], log[512] = "";
-
-	fs_messages(fsfd, msg, sizeof(msg));
-	log_messages(log_fd, p->fstype, log, sizeof(log));
-	/* The context's messages are this mount's; the kernel log is
-	 * everyone's, and nothing in a line says which mount it is about. */
-	return diag_fail(d, err, "%s: %s: %s%s%s", p->fstype, what,
-			 msg[0] ? msg : strerror(err),
-			 log[0] ? "; the kernel log meanwhile (maybe about another mount): " : "",
-			 log);
-}
-
-int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
-		      struct diag *d)
+/* The filesystem would not take SRC (FSCONFIG_CMD_CREATE, or the check
+ * of -f): missing, a regular file, not a block device... */
+static int explain_fs_source(const struct attach_plan *p,
+			     const struct attach_failure *f, struct diag *d)
 {
 	struct stat st;
+	int err = f->err;
 
 	if (err == ENOENT)
 		return diag_fail(d, err, "source \"%s\" does not exist",
@@ -332,11 +255,11 @@ int explain_fs_source(const struct attach_plan *p, int fsfd, int err,
 	if (stat(p->source, &st) == 0 && S_ISREG(st.st_mode))
 		return diag_fail(d, err,
 			"%s: source \"%s\" is a regular file: attach it to a loop device first (losetup -f --show \"%s\") and mount the device",
-			p->fstype, p->source, p->source);
+			p->req->fstype, p->source, p->source);
 	if (err == ENOTBLK)
 		return diag_fail(d, err, "%s: source \"%s\" is not a block device",
-				 p->fstype, p->source);
-	return explain_fs(p, fsfd, "cannot create the filesystem", err, d);
+				 p->req->fstype, p->source);
+	return explain_fs(p, f, d);
 }
 
 /* What a failure of any step says about the layer at @path. */
@@ -359,8 +282,10 @@ static int layer_common(const char *role, const char *path, int err,
 	}
 }
 
-int explain_layer_clone(const char *role, const char *path, int err,
-			struct diag *d)
+/* -t idmap.overlay: cloning the layer at @path (open_tree) failed; in the
+ * words of explain_clone() for a bind's source. */
+static int explain_layer_clone(const char *role, const char *path, int err,
+			       struct diag *d)
 {
 	char what[64];
 
@@ -371,8 +296,10 @@ int explain_layer_clone(const char *role, const char *path, int err,
 		"give a directory that has no submount below it", d);
 }
 
-int explain_layer(const char *role, const char *path, int err,
-		  struct diag *d)
+/* -t idmap.overlay: idmapping (or opening) the layer at @path failed;
+ * @role says which layer ("lower layer", "upper directory"...). */
+static int explain_layer(const char *role, const char *path, int err,
+			 struct diag *d)
 {
 	_cleanup_close_ int fd = -1;
 	char fstype[64];
@@ -410,8 +337,10 @@ static const char *kind(const struct stat *st)
 	return S_ISDIR(st->st_mode) ? "a directory" : "not a directory";
 }
 
-int explain_move(const struct attach_plan *p, int src_fd, int dst_fd,
-		 int err, struct diag *d)
+/* move_mount() of the tree of @src_fd (-1 for a new filesystem) onto
+ * @dst_fd failed. */
+static int explain_move(const struct attach_plan *p, int src_fd, int dst_fd,
+			int err, struct diag *d)
 {
 	struct stat src, dst;
 
@@ -431,4 +360,36 @@ int explain_move(const struct attach_plan *p, int src_fd, int dst_fd,
 	default:
 		return diag_fail(d, err, "cannot attach: %s", strerror(err));
 	}
+}
+
+int explain_failure(const struct attach_plan *p,
+		    const struct attach_failure *f, struct diag *d)
+{
+	/* A copy: the kernel may write to the attributes it is given. */
+	struct mount_attr attr = f->attr;
+	const char *path = f->path ? f->path : "";
+
+	switch (f->step) {
+	case FAILED_SOURCE:
+		return explain_clone(p, f->err, d);
+	case FAILED_TARGET:
+		return explain_target(f->err, d);
+	case FAILED_FS:
+		return explain_fs(p, f, d);
+	case FAILED_FS_SOURCE:
+		return explain_fs_source(p, f, d);
+	case FAILED_SETATTR:
+		return explain_setattr(p, f->src_fd, f->err, &attr, d);
+	case FAILED_REIDMAP:
+		return explain_reidmap(p, f->src_fd, f->err, &attr, d);
+	case FAILED_MOVE:
+		return explain_move(p, f->src_fd, f->dst_fd, f->err, d);
+	case FAILED_LAYER_CLONE:
+		return explain_layer_clone(f->role, path, f->err, d);
+	case FAILED_LAYER:
+		return explain_layer(f->role, path, f->err, d);
+	case FAILED_NONE:
+		break;
+	}
+	return -f->err;
 }

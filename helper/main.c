@@ -170,7 +170,7 @@ static int parse_argv(int argc, char **argv, struct config *cfg)
 			npos++;
 			break;
 		case 's': rc->sloppy = true; break;
-		case 'f': rc->fake = true; break;
+		case 'f': rc->dry_run = true; break;
 		case 'n': rc->nomtab = true; break;
 		case 'v': cfg->verbose = true; break;
 		case 'r': rc->rw = 1; break;
@@ -291,7 +291,7 @@ static int print_plan(const struct run_config *cfg,
 		      const struct idmap_request *req)
 {
 	say(stdout, "mount.idmap: %sidmapped %s%s of \"%s\" on \"%s\"",
-	    cfg->fake ? "(fake) " : "",
+	    cfg->dry_run ? "(fake) " : "",
 	    cfg->fstype ? "new filesystem " : req->recursive ?
 		"recursive bind" : "bind",
 	    cfg->fstype ? cfg->fstype : "", cfg->source, cfg->target);
@@ -349,7 +349,7 @@ static int print_remount_plan(const struct run_config *cfg,
 	char names[128];
 
 	say(stdout, "mount.idmap: %sremount of the idmapped mount at \"%s\"%s: its attributes change, its idmap stays",
-	    cfg->fake ? "(fake) " : "", cfg->target,
+	    cfg->dry_run ? "(fake) " : "", cfg->target,
 	    req->recursive ? " and of every mount below it" : "");
 	if (req->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME)
 		say(stdout, "  set: %s", attr_names(req->attr_set, names,

@@ -9,6 +9,10 @@
 #include <linux/types.h>
 #include <sys/mount.h>
 
+/* What ENOSYS from any of its calls means. */
+#define KERNEL_TOO_OLD \
+	"the kernel lacks the new mount API (idmapped mounts need Linux 5.12 or later)"
+
 #ifndef HAVE_MOUNT_SETATTR
 #include <linux/mount.h>
 #include <sys/syscall.h>

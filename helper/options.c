@@ -21,7 +21,7 @@
 #include "cleanup.h"
 #include "mountapi.h"
 #include "options.h"
-#include "self.h"
+#include "util.h"
 
 void options_init(struct idmap_request *req)
 {
@@ -349,7 +349,7 @@ static int apply_option(struct idmap_request *req, const char *name,
 		apply_vfs(req, name, nlen);
 		return 0;
 	case OPT_BIND:
-		if (req->newfs)
+		if (req->fstype)
 			return diag_fail(d, EINVAL,
 				"option \"%s\" makes no sense with -t idmap.FSTYPE, which mounts a new filesystem; use -t idmap to bind",
 				opt);
@@ -357,7 +357,8 @@ static int apply_option(struct idmap_request *req, const char *name,
 			req->recursive = true;
 		return 0;
 	case OPT_REMOUNT:
-		req->remount = true;
+		/* parse() saw it first: it changes what other options mean,
+		 * wherever it stands. */
 		return 0;
 	case OPT_IDMAPPED:
 		/* On remount, a fact that run.c checks on the mount. */
@@ -369,9 +370,13 @@ static int apply_option(struct idmap_request *req, const char *name,
 			"option \"%s\" cannot be given: it is how findmnt shows an idmapped mount; give uidmap=/gidmap=, idmap= or userns= to make one",
 			opt);
 	case OPT_INERT:
+		/* As mount(8) does for a device, a SRC that does not exist
+		 * is then no failure (attach.c). */
+		if (name_is(name, nlen, "nofail"))
+			req->nofail = true;
 		return 0;
 	case OPT_FS:
-		if (req->newfs || (req->remount && !req->sloppy))
+		if (req->fstype || (req->remount && !req->sloppy))
 			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;
@@ -397,7 +402,7 @@ static int apply_option(struct idmap_request *req, const char *name,
 		/* The filesystem knows its own options; the kernel names
 		 * any that it rejects.  On remount, mount(8) passes back
 		 * those the mount has. */
-		if (req->newfs || (req->remount && !req->sloppy))
+		if (req->fstype || (req->remount && !req->sloppy))
 			return add_param(req, name, nlen, val, vlen, d);
 		if (req->sloppy)
 			return 0;
@@ -597,6 +602,7 @@ int options_fstab_entry(const struct idmap_request *req, const char *source,
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_cache *cache;
 	struct libmnt_fs *fs;
+	int r;
 
 	*fsp = NULL;
 	/* The exact match, from the lines that can hold it. */
@@ -614,8 +620,9 @@ int options_fstab_entry(const struct idmap_request *req, const char *source,
 	tb = mnt_new_table();
 	if (!tb)
 		return -ENOMEM;
-	if (parse_fstabs(req, tb) < 0)
-		return 0;
+	r = parse_fstabs(req, tb);
+	if (r < 0)
+		return r;
 	/*
 	 * mount(8) passes the entry's own strings, so an exact match is the
 	 * rule.  Only if there is none, compare canonical paths: that costs
@@ -678,9 +685,11 @@ int options_from_fstab(struct idmap_request *req, const char *source,
 	struct libmnt_fs *fs;
 	int r;
 
-	if (options_fstab_entry(req, source, target, &tb, &fs) < 0)
+	r = options_fstab_entry(req, source, target, &tb, &fs);
+	if (r == -ENOMEM)
 		return diag_fail(d, ENOMEM, "out of memory");
-	req->fstab = fs != NULL;
+	/* Files that libmount cannot read gave mount(8) no entry either. */
+	req->fstab = r == 0 && fs != NULL;
 	if (!req->fstab)
 		return 0;
 	/* utab.c looks at the entry's x-* options too: read it once. */

@@ -11,9 +11,14 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "attach.h"
 #include "diag.h"
 #include "idmap.h"
+
+/* One filesystem parameter for fsconfig(): a flag when value is NULL. */
+struct fs_param {
+	char *key;
+	char *value;
+};
 
 struct idmap_request {
 	struct idmap_map uid;
@@ -23,12 +28,15 @@ struct idmap_request {
 	uint64_t attr_clr;	/* ... and to clear, beside MOUNT_ATTR_IDMAP */
 	bool recursive;		/* rbind: idmap the whole tree */
 	bool sloppy;		/* -s: ignore unknown options */
-	bool newfs;		/* -t idmap.FSTYPE: set before parsing */
+	/* -t idmap.FSTYPE: FSTYPE (borrowed), set before parsing; NULL for
+	 * a bind */
+	const char *fstype;
 	bool remount;		/* remount: new attributes, same idmap */
+	bool nofail;		/* nofail: a missing SRC is no failure */
 	/* remount with idmapped: mount(8) merged the mount's own options
 	 * with the new ones, so a flag left out is to be cleared. */
 	bool whole_set;
-	/* newfs: options for fsconfig(); remount: the filesystem options
+	/* fstype: options for fsconfig(); remount: the filesystem options
 	 * given, which must be those the mount has. */
 	struct fs_param *params;
 	size_t nparams;
@@ -80,7 +88,9 @@ bool options_have_mapping(const struct idmap_request *req);
 /*
  * The fstab entry of type idmap or idmap.FSTYPE for @source on @target,
  * in @req's fstab files: *@fsp, in the table *@tbp (the caller unrefs
- * it), or *@fsp NULL when there is none.  Returns 0 or -ENOMEM.
+ * it), or *@fsp NULL when there is none.  Returns 0, -ENOMEM, or the
+ * negative errno with which libmount could not parse the files (a
+ * missing /etc/fstab: -EINVAL), which holds no entry for mount(8) either.
  */
 struct libmnt_table;
 struct libmnt_fs;

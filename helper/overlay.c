@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "explain.h"
 #include "mountapi.h"
 #include "options.h"
 #include "overlay.h"
@@ -192,7 +191,8 @@ int overlay_check_absolute(const struct fs_param *params, size_t nparams,
 /* Clone @path and idmap the clone into l->fd; nothing is attached.
  * Messages name the layer. */
 static int idmap_clone(const struct attach_plan *p, struct layer *l,
-		       const char *path, struct diag *d)
+		       const char *path, struct attach_failure *f,
+		       struct diag *d)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_IDMAP,
@@ -203,22 +203,24 @@ static int idmap_clone(const struct attach_plan *p, struct layer *l,
 		open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
 
 	if (fd < 0)
-		return explain_layer_clone(role(l->key), l->path, errno, d);
+		return attach_fail_layer(f, FAILED_LAYER_CLONE, role(l->key),
+					 l->path, errno, d);
 	/* Said here, overlayfs would name the clone ("/") or fd/N. */
 	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
 		return diag_fail(d, ENOTDIR, "overlay: %s \"%s\" is not a directory",
 				 role(l->key), l->path);
 	if (FAULT(ATTACH_MOUNT_SETATTR,
 		  mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr))) < 0)
-		return explain_layer(role(l->key), l->path, errno, d);
+		return attach_fail_layer(f, FAILED_LAYER, role(l->key),
+					 l->path, errno, d);
 	l->fd = take_fd(&fd);
 	return 0;
 }
 
 static int idmap_layer(const struct attach_plan *p, struct layer *l,
-		       struct diag *d)
+		       struct attach_failure *f, struct diag *d)
 {
-	return idmap_clone(p, l, l->path, d);
+	return idmap_clone(p, l, l->path, f, d);
 }
 
 /* The deepest directory above both @a and @b (canonical paths). */
@@ -262,7 +264,7 @@ static const char *below(const char *path, const char *dir)
  * which overlayfs would then write as the upper's owner.
  */
 static int open_beneath(int tree, const char *rel, struct layer *l,
-			struct diag *d)
+			struct attach_failure *f, struct diag *d)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -278,7 +280,8 @@ static int open_beneath(int tree, const char *rel, struct layer *l,
 		return diag_fail(d, errno,
 			"overlay: %s \"%s\" changed while it was opened: a symlink or a mount appeared in its path, which could lead out of the idmapped clone; nothing was mounted",
 			role(l->key), l->path);
-	return explain_layer(role(l->key), l->path, errno, d);
+	return attach_fail_layer(f, FAILED_LAYER, role(l->key), l->path, errno,
+				 d);
 }
 
 /*
@@ -287,7 +290,8 @@ static int open_beneath(int tree, const char *rel, struct layer *l,
  * they lie on different mounts, clone each, and let overlayfs say so.
  */
 static int idmap_upper_work(const struct attach_plan *p, struct layer *up,
-			    struct layer *wk, struct diag *d)
+			    struct layer *wk, struct attach_failure *f,
+			    struct diag *d)
 {
 	_cleanup_free_ char *ru = NULL, *rw = NULL, *top = NULL;
 	struct layer common = { up->key, NULL, -1, -1 };
@@ -296,25 +300,27 @@ static int idmap_upper_work(const struct attach_plan *p, struct layer *up,
 
 	ru = realpath(up->path, NULL);
 	if (!ru)
-		return explain_layer(role(up->key), up->path, errno, d);
+		return attach_fail_layer(f, FAILED_LAYER, role(up->key),
+					 up->path, errno, d);
 	rw = realpath(wk->path, NULL);
 	if (!rw)
-		return explain_layer(role(wk->key), wk->path, errno, d);
+		return attach_fail_layer(f, FAILED_LAYER, role(wk->key),
+					 wk->path, errno, d);
 	top = common_dir(ru, rw);
 	if (!top)
 		return diag_fail(d, ENOMEM, "out of memory");
 	id = mount_id(ru);
 	if (!id || id != mount_id(rw) || id != mount_id(top)) {
-		r = idmap_layer(p, up, d);
-		return r < 0 ? r : idmap_layer(p, wk, d);
+		r = idmap_layer(p, up, f, d);
+		return r < 0 ? r : idmap_layer(p, wk, f, d);
 	}
 	common.path = up->path;		/* for messages */
-	r = idmap_clone(p, &common, top, d);
+	r = idmap_clone(p, &common, top, f, d);
 	if (r < 0)
 		return r;
 	up->tree = take_fd(&common.fd);
-	r = open_beneath(up->tree, below(ru, top), up, d);
-	return r < 0 ? r : open_beneath(up->tree, below(rw, top), wk, d);
+	r = open_beneath(up->tree, below(ru, top), up, f, d);
+	return r < 0 ? r : open_beneath(up->tree, below(rw, top), wk, f, d);
 }
 
 /* Forget the messages of a failed fsconfig() that we retry. */
@@ -326,9 +332,6 @@ static void drain(int fsfd)
 		;
 }
 
-/* set_layers() returns this when the kernel takes no layer fds. */
-#define OVERLAY_STAGED 1
-
 /* The kernel took no layer fd (@err): the staged route, which names the
  * layers in one "lowerdir" string, can do what this overlayfs can. */
 static int legacy_check(int fsfd, const struct layers *ls, int err,
@@ -339,19 +342,21 @@ static int legacy_check(int fsfd, const struct layers *ls, int err,
 		if (strcmp(ls->v[i].key, "datadir+") == 0)
 			return diag_fail(d, EOPNOTSUPP,
 				"overlay: data-only layers (\"::\" in lowerdir=, datadir+=) need Linux 6.5 or later; this kernel's overlayfs has only the legacy mount API");
-	return OVERLAY_STAGED;
+	return 0;
 }
 
 /*
  * Hand each idmapped clone to overlayfs as an fd.  Where the kernel takes
- * none (the first one fails with EBADF or EOPNOTSUPP, see above), returns
- * OVERLAY_STAGED, the context untouched.
+ * none (the first one fails with EBADF or EOPNOTSUPP, see above), *@staged
+ * says so, the context untouched.
  */
 static int set_layers(const struct attach_plan *p, int fsfd,
-		      const struct layers *ls, struct diag *d)
+		      const struct layers *ls, bool *staged,
+		      struct attach_failure *f, struct diag *d)
 {
 	char what[4200];
 
+	*staged = false;
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct layer *l = &ls->v[i];
 
@@ -359,18 +364,21 @@ static int set_layers(const struct attach_plan *p, int fsfd,
 			  fsconfig(fsfd, FSCONFIG_SET_FD, l->key, NULL,
 				   l->fd)) == 0)
 			continue;
-		if (i == 0 && (errno == EBADF || errno == EOPNOTSUPP))
+		if (i == 0 && (errno == EBADF || errno == EOPNOTSUPP)) {
+			*staged = true;
 			return legacy_check(fsfd, ls, errno, d);
+		}
 		snprintf(what, sizeof(what), "%s \"%s\" rejected",
 			 role(l->key), l->path);
-		return explain_fs(p, fsfd, what, errno, d);
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, what, errno);
 	}
 	return 0;
 }
 
 /* FSCONFIG_CMD_CREATE as the owner of the upper, and back. */
 static int create(const struct attach_plan *p, int fsfd, int log,
-		  const struct layer *upper, struct diag *d)
+		  const struct layer *upper, struct attach_failure *f,
+		  struct diag *d)
 {
 	_cleanup_(owner_end) struct owner o = OWNER_INIT;
 	int r;
@@ -384,8 +392,8 @@ static int create(const struct attach_plan *p, int fsfd, int log,
 	}
 	if (FAULT(ATTACH_FSCONFIG,
 		  fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) < 0)
-		return explain_fs_log(p, fsfd, log, "cannot create the overlay",
-				      errno, d);
+		return attach_fail_fs(f, fsfd, log, p->req->fstype,
+				      "cannot create the overlay", errno);
 	return 0;
 }
 
@@ -393,40 +401,44 @@ static int create(const struct attach_plan *p, int fsfd, int log,
  * with a line in the kernel log (@log) only, when it cannot use the
  * upper. */
 static int mount_overlay(const struct attach_plan *p, int fsfd, int log,
-			 bool upper, struct diag *d)
+			 bool upper, struct attach_failure *f)
 {
 	_cleanup_close_ int mnt = FAULT(ATTACH_FSMOUNT,
 					fsmount(fsfd, FSMOUNT_CLOEXEC, 0));
 	struct statvfs sv;
 
 	if (mnt < 0)
-		return explain_fs(p, fsfd, "fsmount", errno, d);
-	if (upper && !(p->attr_set & MOUNT_ATTR_RDONLY) &&
+		return attach_fail_fs(f, fsfd, -1, p->req->fstype, "fsmount",
+				      errno);
+	if (upper && !(p->req->attr_set & MOUNT_ATTR_RDONLY) &&
 	    fstatvfs(mnt, &sv) == 0 && (sv.f_flag & ST_RDONLY))
-		return explain_fs_log(p, -1, log,
+		return attach_fail_fs(f, -1, log, p->req->fstype,
 			"overlayfs could not use the upper layer and came up read-only, so nothing was mounted",
-			EROFS, d);
+			EROFS);
 	return take_fd(&mnt);
 }
 
 /* Create the overlay, as the upper's owner, and mount it, detached. */
 static int finish(const struct attach_plan *p, int fsfd,
-		  const struct layer *upper, struct diag *d)
+		  const struct layer *upper, struct attach_failure *f,
+		  struct diag *d)
 {
 	/* overlayfs tells the kernel log, not the context, most of why it
 	 * fails: read what it logs from here on. */
-	_cleanup_close_ int log = explain_log_open();
-	int r = create(p, fsfd, log, upper, d);
+	_cleanup_close_ int log = attach_log_open();
+	int r = create(p, fsfd, log, upper, f, d);
 
-	return r < 0 ? r : mount_overlay(p, fsfd, log, upper != NULL, d);
+	return r < 0 ? r : mount_overlay(p, fsfd, log, upper != NULL, f);
 }
 
-/* What the staging child works on. */
+/* What the staging child works on; it fills in @f, its own copy of ours,
+ * which stage_run() sends back. */
 struct staged {
 	const struct attach_plan *p;
 	int fsfd;
 	const struct layers *ls;
 	const struct layer *upper, *work;
+	struct attach_failure *f;
 };
 
 /* Attach every idmapped clone on "/" of the child's private namespace:
@@ -483,8 +495,8 @@ static int name_layers(const struct staged *s, struct diag *d)
 	add_fd_paths(lower, size, s->ls, "datadir+", "::");
 	if (lower[0] && fsconfig(s->fsfd, FSCONFIG_SET_STRING, "lowerdir",
 				 lower, 0) < 0)
-		return explain_fs(s->p, s->fsfd, "lower layers rejected", errno,
-				  d);
+		return attach_fail_fs(s->f, s->fsfd, -1, s->p->req->fstype,
+				      "lower layers rejected", errno);
 	for (size_t i = 0; i < 2; i++) {
 		const struct layer *l = i == 0 ? s->upper : s->work;
 		char what[4200];
@@ -495,7 +507,8 @@ static int name_layers(const struct staged *s, struct diag *d)
 		if (fsconfig(s->fsfd, FSCONFIG_SET_STRING, l->key, one, 0) < 0) {
 			snprintf(what, sizeof(what), "%s \"%s\" rejected",
 				 role(l->key), l->path);
-			return explain_fs(s->p, s->fsfd, what, errno, d);
+			return attach_fail_fs(s->f, s->fsfd, -1,
+					      s->p->req->fstype, what, errno);
 		}
 	}
 	return 0;
@@ -517,18 +530,21 @@ static int staged_overlay(void *arg, struct diag *d)
 	r = stage_layers(s, d);
 	if (r == 0)
 		r = name_layers(s, d);
-	return r < 0 ? r : finish(s->p, s->fsfd, s->upper, d);
+	return r < 0 ? r : finish(s->p, s->fsfd, s->upper, s->f, d);
 }
 
-int overlay_make(const struct attach_plan *p, struct diag *d)
+/* The overlay of @p into *@mnt; with @mnt NULL, everything up to its
+ * creation (overlay_check()). */
+static int assemble(const struct attach_plan *p, int *mnt,
+		    struct attach_failure *f, struct diag *d)
 {
 	_cleanup_(layers_free) struct layers ls = { NULL, 0, NULL, 0 };
 	_cleanup_close_ int fsfd = -1;
-	struct attach_plan opts = *p;
 	struct layer *upper = NULL, *work = NULL;
+	bool staged;
 	int r;
 
-	r = parse_layers(p->params, p->nparams, &ls, d);
+	r = parse_layers(p->req->params, p->req->nparams, &ls, d);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ls.n; i++) {
@@ -542,25 +558,39 @@ int overlay_make(const struct attach_plan *p, struct diag *d)
 
 		r = 0;
 		if (l == upper && work)
-			r = idmap_upper_work(p, upper, work, d);
+			r = idmap_upper_work(p, upper, work, f, d);
 		else if (l != work || !upper)
-			r = idmap_layer(p, l, d);
+			r = idmap_layer(p, l, f, d);
 		if (r < 0)
 			return r;
 	}
-	opts.params = ls.other;
-	opts.nparams = ls.nother;
-	fsfd = attach_fs_context(&opts, d);
+	fsfd = attach_fs_context(p, ls.other, ls.nother, f, d);
 	if (fsfd < 0)
 		return fsfd;
-	r = set_layers(p, fsfd, &ls, d);
+	r = set_layers(p, fsfd, &ls, &staged, f, d);
 	if (r < 0)
 		return r;
-	if (p->dry_run)
+	if (!mnt)
 		return upper ? owner_of_upper(p->userns_fd, upper->fd, upper->path,
 				      &(struct owner){ 0 }, d) : 0;
-	if (r == OVERLAY_STAGED)
-		return stage_run(staged_overlay, &(struct staged){
-					 p, fsfd, &ls, upper, work }, d);
-	return finish(p, fsfd, upper, d);
+	*mnt = staged ? stage_run(staged_overlay, &(struct staged){
+					  p, fsfd, &ls, upper, work, f },
+				  f, sizeof(*f), d) :
+			finish(p, fsfd, upper, f, d);
+	return *mnt < 0 ? *mnt : 0;
+}
+
+int overlay_make(const struct attach_plan *p, struct attach_failure *f,
+		 struct diag *d)
+{
+	int mnt = -1;
+	int r = assemble(p, &mnt, f, d);
+
+	return r < 0 ? r : mnt;
+}
+
+int overlay_check(const struct attach_plan *p, struct attach_failure *f,
+		  struct diag *d)
+{
+	return assemble(p, NULL, f, d);
 }

@@ -29,10 +29,15 @@ int overlay_check_absolute(const struct fs_param *params, size_t nparams,
 /*
  * The overlay of @p (its params name the layers; the rest pass through to
  * overlayfs), every layer idmapped with p->userns_fd, as a detached mount:
- * returns its fd, or a negative errno with the reason in @d.  With
- * p->dry_run, returns 0 once the layers and the options passed, without
- * creating the filesystem.
+ * returns its fd, or a negative errno with the reason in @d or what failed
+ * in @f (attach.h).
  */
-int overlay_make(const struct attach_plan *p, struct diag *d);
+int overlay_make(const struct attach_plan *p, struct attach_failure *f,
+		 struct diag *d);
+
+/* -f: the same up to the creation of the filesystem, which is not made:
+ * 0 once the layers, the options and the upper's owner passed. */
+int overlay_check(const struct attach_plan *p, struct attach_failure *f,
+		  struct diag *d);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "attach.h"
 #include "cleanup.h"
+#include "explain.h"
 #include "mntns.h"
 #include "overlay.h"
 #include "remount.h"
@@ -56,17 +57,6 @@ static int exit_code(enum stage stage, int r)
 	}
 }
 
-/* nofail, which mount(8) passes on from fstab: as mount(8) does for a
- * device, a SRC that does not exist is no failure. */
-static bool nofail(const struct run_config *cfg)
-{
-	for (size_t i = 0; i < cfg->nopts; i++)
-		if (mnt_optstr_get_option(cfg->opts[i], "nofail", NULL,
-					  NULL) == 0)
-			return true;
-	return false;
-}
-
 /* The fstab file whose entry gave @req its mapping, or NULL. */
 static const char *fstab_of_mapping(const struct idmap_request *req)
 {
@@ -105,7 +95,7 @@ static int remount_job(const struct run_config *cfg,
 	*stage = STAGE_MOUNT;
 	r = remount_check_mapping(&t, req, fstab_of_mapping(req), false, how,
 				  d);
-	if (r == 0 && !cfg->fake)
+	if (r == 0 && !cfg->dry_run)
 		r = remount_apply(&t, req, d);
 	return r;
 }
@@ -181,7 +171,7 @@ static int prepare(const struct run_config *cfg, const struct caller *c,
 		return r;
 
 	req->sloppy = cfg->sloppy;
-	req->newfs = cfg->fstype != NULL;
+	req->fstype = cfg->fstype;
 	req->fstab_files = c->fstabs;
 	req->nfstab_files = c->nfstabs;
 	for (size_t i = 0; i < cfg->nopts; i++) {
@@ -235,8 +225,8 @@ int run_prepare(const struct run_config *cfg, struct run_state *st,
 
 	if (r == 0)
 		r = prepare(cfg, &st->caller, &st->req, d);
-	if (r == 0 && !st->req.remount && !cfg->fake && !cfg->nomtab)
-		r = utab_plan(cfg, &st->caller, &st->req, &st->record);
+	if (r == 0 && !st->req.remount && !cfg->dry_run && !cfg->nomtab)
+		r = utab_plan_make(cfg, &st->caller, &st->req, &st->record);
 	if (r == -ENOMEM)
 		diag_fail(d, ENOMEM, "out of memory");
 	return exit_code(STAGE_OPTIONS, r);
@@ -269,6 +259,10 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 	/* Reaped last, after the mount and its record, on every path. */
 	_cleanup_(userns_reap) struct userns_child child = USERNS_CHILD_INIT;
 	_cleanup_close_ int mntfd = -1, nsfd = -1, self = -1;
+	_cleanup_(attach_failure_free) struct attach_failure failed =
+		ATTACH_FAILURE_INIT;
+	struct attach_plan plan;
+	enum attach_outcome outcome;
 	int r;
 
 	/* What names the caller's /proc comes first: the -N path, userns=,
@@ -309,27 +303,26 @@ static int mount_job(const struct run_config *cfg, struct run_state *st,
 		 * says its mapping. */
 		return check_mounted_entry(cfg, req, self, d);
 
-	r = attach_mount(&(struct attach_plan){
-				 .source = cfg->source,
-				 .target = cfg->target,
-				 .userns_fd = nsfd,
-				 .attr_set = req->attr_set,
-				 .attr_clr = req->attr_clr,
-				 .recursive = req->recursive,
-				 .dry_run = cfg->fake,
-				 .nofail = nofail(cfg),
-				 .self = self,
-				 .fstype = cfg->fstype,
-				 .params = req->params,
-				 .nparams = req->nparams,
-			 }, d);
-	/* ATTACH_NO_SOURCE: nothing is mounted, so nothing is recorded. */
-	st->unmounted = r == ATTACH_NO_SOURCE;
-	if (r != 0 || cfg->fake || cfg->nomtab)
-		return r < 0 ? r : 0;
+	plan = (struct attach_plan){
+		.req = req,
+		.source = cfg->source,
+		.target = cfg->target,
+		.userns_fd = nsfd,
+		.dry_run = cfg->dry_run,
+		.self = self,
+	};
+	r = attach_mount(&plan, &outcome, &failed, d);
+	/* Why it failed, from what failed: the user namespace, SRC, DIR and
+	 * our /proc/self are still open for a look. */
+	if (r < 0 && failed.step != FAILED_NONE)
+		r = explain_failure(&plan, &failed, d);
+	/* nofail, no SRC: nothing is mounted, so nothing is recorded. */
+	st->unmounted = r == 0 && outcome == ATTACH_NOFAIL_NO_SOURCE;
+	if (r < 0 || st->unmounted || cfg->dry_run || cfg->nomtab)
+		return r;
 
 	*stage = STAGE_UTAB;
-	return utab_record(cfg, req, &st->record, self, d);
+	return utab_record(&plan, &st->record, d);
 }
 
 int run_mount(const struct run_config *cfg, struct run_state *st,
@@ -359,7 +352,7 @@ bool run_mount8_idmaps_after(const struct run_config *cfg,
 	const char *ver = NULL;
 	unsigned int major, minor;
 
-	if (!st->caller.mount8 || !st->req.x_mount_idmap)
+	if (!st->caller.parent_is_mount8 || !st->req.x_mount_idmap)
 		return false;
 	/* mount(8) runs with the libmount that we were linked with. */
 	mnt_get_library_version(&ver);

@@ -11,8 +11,11 @@
 #include <stddef.h>
 
 #include "caller.h"
+#include "config.h"
 #include "diag.h"
 #include "options.h"
+#include "remount.h"
+#include "utab.h"
 
 /* mount(8)'s exit codes. */
 enum {
@@ -24,23 +27,6 @@ enum {
 	 * util-linux 2.39+ skips its own X-mount.idmap step (run.c) */
 	EXIT_NOT_RUN = 126,
 };
-
-struct run_config {
-	const char *source;
-	const char *target;
-	const char *fstype;	/* -t idmap.FSTYPE: FSTYPE, else NULL */
-	const char *mntns;	/* -N */
-	char **opts;		/* every -o, in order */
-	size_t nopts;
-	bool fake;		/* -f */
-	bool nomtab;		/* -n */
-	bool sloppy;		/* -s */
-	int rw;			/* -r: 1, -w: 0, neither: -1 */
-};
-
-#include "utab.h"
-
-#include "remount.h"
 
 /* What the job carries from run_prepare() to run_mount(), and what a
  * remount found, for -v. */

@@ -40,12 +40,6 @@ bool self_fs_idmapped(struct libmnt_fs *fs);
  * when it cannot be told. */
 bool self_mount_idmapped(int self, uint64_t id);
 
-/* What is left to read of @fd, NUL-terminated, in *@len bytes (a file
- * of /proc too, whose size stat() does not tell), into a buffer of @hint
- * bytes at first, doubled as needed.  NULL with errno set when it cannot
- * be read. */
-char *read_whole_fd(int fd, size_t hint, size_t *len);
-
 /* The path of our fd @fd, as readlink(/proc/self/fd/FD) gives it. */
 ssize_t self_fd_path(int self, int fd, char *buf, size_t size);
 

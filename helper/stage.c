@@ -43,14 +43,16 @@ static int go_private(struct diag *d)
 	return 0;
 }
 
-static void send_reply(int sock, const struct stage_reply *rep, int fd)
+static void send_reply(int sock, const struct stage_reply *rep, int fd,
+		       void *report, size_t size)
 {
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl = { 0 };
-	struct iovec iov = { (void *)rep, sizeof(*rep) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov[2] = { { (void *)rep, sizeof(*rep) },
+				{ report, size } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 
 	if (fd >= 0) {
 		msg.msg_control = ctl.buf;
@@ -65,7 +67,8 @@ static void send_reply(int sock, const struct stage_reply *rep, int fd)
 }
 
 static _Noreturn void child(int sock, pid_t parent,
-			    int (*fn)(void *, struct diag *), void *arg)
+			    int (*fn)(void *, struct diag *), void *arg,
+			    void *report, size_t size)
 {
 	struct stage_reply rep = { 0, { "" } };
 
@@ -76,22 +79,23 @@ static _Noreturn void child(int sock, pid_t parent,
 	rep.r = go_private(&rep.d);
 	if (rep.r == 0)
 		rep.r = fn(arg, &rep.d);
-	send_reply(sock, &rep, rep.r);
+	send_reply(sock, &rep, rep.r, report, size);
 	/* No atexit handlers, no stdio flush: they are the parent's. */
 	_exit(0);
 }
 
-/* The child's reply, and the fd that came with it (or -1). */
-static int receive(int sock, struct stage_reply *rep, int *fd)
+/* The child's reply and report, and the fd that came with them (or -1). */
+static int receive(int sock, struct stage_reply *rep, int *fd, void *report,
+		   size_t size)
 {
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct iovec iov = { rep, sizeof(*rep) };
+	struct iovec iov[2] = { { rep, sizeof(*rep) }, { report, size } };
 	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
+		.msg_iov = iov,
+		.msg_iovlen = 2,
 		.msg_control = ctl.buf,
 		.msg_controllen = sizeof(ctl.buf),
 	};
@@ -104,11 +108,11 @@ static int receive(int sock, struct stage_reply *rep, int *fd)
 	c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 		memcpy(fd, CMSG_DATA(c), sizeof(int));
-	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
+	return n == (ssize_t)(sizeof(*rep) + size) ? 0 : -1;
 }
 
 int stage_run(int (*fn)(void *arg, struct diag *d), void *arg,
-	      struct diag *d)
+	      void *report, size_t size, struct diag *d)
 {
 	_cleanup_close_ int mine = -1, theirs = -1, fd = -1;
 	struct stage_reply rep;
@@ -125,10 +129,10 @@ int stage_run(int (*fn)(void *arg, struct diag *d), void *arg,
 		return diag_fail(d, errno, "cannot stage the overlay: fork: %s",
 				 strerror(errno));
 	if (pid == 0)
-		child(theirs, parent, fn, arg);
+		child(theirs, parent, fn, arg, report, size);
 	/* Our end alone: the child's exit is then an end of file. */
 	closep(&theirs);
-	ok = receive(mine, &rep, &fd);
+	ok = receive(mine, &rep, &fd, report, size);
 	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
 		;
 	if (ok < 0)

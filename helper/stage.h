@@ -12,15 +12,19 @@
 
 #include "diag.h"
 
+#include <stddef.h>
+
 /*
  * Fork a child; in a mount namespace of its own, with every mount in it
  * private, it runs @fn(@arg, d), which returns an fd (a detached mount) or
  * a negative errno with its message.  The fd comes back to us (SCM_RIGHTS),
- * the child is reaped, and its namespace is gone, before this returns the
- * fd or the negative errno with the child's message in @d.  Our own
- * credentials, namespace and fds are never touched.
+ * and so do the @size bytes at @report, which @fn may fill in (in its copy
+ * of our memory: plain data, no pointer or fd of its own).  The child is
+ * reaped, and its namespace is gone, before this returns the fd or the
+ * negative errno with the child's message in @d.  Our own credentials,
+ * namespace and fds are never touched.
  */
 int stage_run(int (*fn)(void *arg, struct diag *d), void *arg,
-	      struct diag *d);
+	      void *report, size_t size, struct diag *d);
 
 #endif

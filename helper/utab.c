@@ -12,11 +12,11 @@
 
 #include <libmount.h>
 
+#include "attach.h"
 #include "cleanup.h"
 #include "facts.h"
 #include "mountapi.h"
 #include "overlay.h"
-#include "run.h"
 #include "self.h"
 #include "utab.h"
 
@@ -84,30 +84,34 @@ static int add_fstab_options(const struct idmap_request *req,
 {
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
 	struct libmnt_fs *fs;
+	int r = options_fstab_entry(req, source, target, &tb, &fs);
 
-	if (options_fstab_entry(req, source, target, &tb, &fs) < 0)
-		return -ENOMEM;
-	return fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) : 0;
+	/* Files that libmount cannot read gave mount(8) no entry either. */
+	if (r == -ENOMEM)
+		return r;
+	return r == 0 && fs ? add_recorded(extra, any, mnt_fs_get_options(fs)) :
+			      0;
 }
 
-int utab_plan(const struct run_config *cfg, const struct caller *c,
-	      const struct idmap_request *req, struct utab_plan *p)
+int utab_plan_make(const struct run_config *cfg, const struct caller *c,
+		   const struct idmap_request *req, struct utab_plan *p)
 {
 	int r = 0;
 
 	*p = (struct utab_plan){ 0 };
-	if (!c->mount8)
+	if (!c->parent_is_mount8)
 		return 0;
 	for (size_t i = 0; i < cfg->nopts && r == 0; i++)
-		r = add_recorded(&p->extra, &p->mount8, cfg->opts[i]);
+		r = add_recorded(&p->extra, &p->mount8_records, cfg->opts[i]);
 	/* The entry that options_from_fstab() read already, or a look-up. */
 	if (r == 0 && req->fstab >= 0)
-		r = add_recorded(&p->extra, &p->mount8, req->fstab_options);
+		r = add_recorded(&p->extra, &p->mount8_records,
+				 req->fstab_options);
 	else if (r == 0)
 		r = add_fstab_options(req, cfg->source, cfg->target, &p->extra,
-				      &p->mount8);
+				      &p->mount8_records);
 	for (size_t i = 0; i < c->nopts && r == 0; i++)
-		r = add_recorded(&p->extra, &p->mount8, c->opts[i]);
+		r = add_recorded(&p->extra, &p->mount8_records, c->opts[i]);
 	if (r < 0)
 		utab_plan_free(p);
 	return r;
@@ -463,9 +467,10 @@ static int add_layers(char **optstr, const struct idmap_request *req)
 	return 0;
 }
 
-int utab_record(const struct run_config *cfg, const struct idmap_request *req,
-		const struct utab_plan *plan, int self, struct diag *d)
+int utab_record(const struct attach_plan *m, const struct utab_plan *plan,
+		struct diag *d)
 {
+	const struct idmap_request *req = m->req;
 	_cleanup_free_ char *ours = options_format(req, "x-idmap.");
 	_cleanup_free_ char *all = NULL, *target = NULL, *source = NULL;
 	_cleanup_(mnt_unref_tablep) struct libmnt_table *mi = NULL;
@@ -480,22 +485,22 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 * statx() finds the mount by any name; only record_below() compares
 	 * mountinfo's canonical paths.  The bind source is in a record of
 	 * our own shape only. */
-	target = plan->mount8 && !req->recursive ? strdup(cfg->target) :
-						   canonical(cfg->target);
-	source = plan->mount8 || cfg->fstype ? strdup("") :
-					       canonical(cfg->source);
+	target = plan->mount8_records && !req->recursive ? strdup(m->target) :
+							   canonical(m->target);
+	source = plan->mount8_records || req->fstype ? strdup("") :
+						      canonical(m->source);
 	if (!all || !target || !source ||
 	    (plan->extra && mnt_optstr_append_option(&all, plan->extra, NULL)) ||
-	    (overlay_is(cfg->fstype) && add_layers(&all, req) < 0))
+	    (overlay_is(req->fstype) && add_layers(&all, req) < 0))
 		return diag_fail(d, ENOMEM, "out of memory");
 
-	top = find_mount(target, self, req->recursive, &mi);
+	top = find_mount(target, m->self, req->recursive, &mi);
 	fd = open(target, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	id = fd >= 0 ? facts_record_id(fd) : 0;
 	if (!top || !id)
 		return diag_fail(d, ENOENT,
 			"mounted \"%s\" on \"%s\", but cannot find it in /proc/self/mountinfo to record it in utab",
-			cfg->source, cfg->target);
+			m->source, m->target);
 
 	/*
 	 * mount(8) looks for a record with its own SRC and TARGET strings
@@ -503,13 +508,13 @@ int utab_record(const struct run_config *cfg, const struct idmap_request *req,
 	 * Otherwise, the source and root of mountinfo: libmount merges a
 	 * record into the mount table only when they match.
 	 */
-	if (plan->mount8)
-		r = write_record(cfg->source, cfg->target, mnt_fs_get_root(top),
+	if (plan->mount8_records)
+		r = write_record(m->source, m->target, mnt_fs_get_root(top),
 				 NULL, all, id, &w, d);
 	else
 		r = write_record(mnt_fs_get_source(top), target,
 				 mnt_fs_get_root(top),
-				 cfg->fstype ? NULL : source, all, id, &w, d);
+				 req->fstype ? NULL : source, all, id, &w, d);
 	if (r == 0 && req->recursive)
 		r = record_below(mi, top, ours, &w, d);
 	if (r < 0 && w.n > 0) {

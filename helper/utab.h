@@ -17,33 +17,35 @@
 
 #include <stdint.h>
 
+#include "attach.h"
 #include "caller.h"
+#include "config.h"
 #include "diag.h"
 #include "options.h"
 
-struct run_config;
-
 /* What the record holds beside the mapping. */
 struct utab_plan {
-	bool mount8;	/* mount(8) will look for a record of its shape */
+	/* mount(8) will append a record of its own unless it finds one of
+	 * its shape (its SRC and TARGET strings) */
+	bool mount8_records;
 	char *extra;	/* the options that its record would hold */
 };
 
 /* Will mount(8), our caller @c, write a record of its own?  Only when
  * the options include one that it records: in our argv, in the fstab
  * entry or on its command line.  Returns 0 or -ENOMEM. */
-int utab_plan(const struct run_config *cfg, const struct caller *c,
-	      const struct idmap_request *req, struct utab_plan *plan);
+int utab_plan_make(const struct run_config *cfg, const struct caller *c,
+		   const struct idmap_request *req, struct utab_plan *plan);
 void utab_plan_free(struct utab_plan *plan);
 
-/* Record the mount that @cfg asked for and @req describes, and with
- * "recursive" each idmapped mount below it, one libmount update each (the
- * file is locked and replaced whole: never left half-written).  A tree is
- * recorded whole or not at all: when a record fails, those already
- * written are removed again, and the message says so.  @self: our
- * /proc/self (self.h). */
-int utab_record(const struct run_config *cfg, const struct idmap_request *req,
-		const struct utab_plan *plan, int self, struct diag *d);
+/* Record the mount that @m made (attach_mount()), in the shape that
+ * @plan says, and with "recursive" each idmapped mount below it, one
+ * libmount update each (the file is locked and replaced whole: never left
+ * half-written).  A tree is recorded whole or not at all: when a record
+ * fails, those already written are removed again, and the message says
+ * so. */
+int utab_record(const struct attach_plan *m, const struct utab_plan *plan,
+		struct diag *d);
 
 /* Each record names the mount it is about by its id, as
  * x-idmap.id=ID (facts_record_id()): libmount merges a record with the

@@ -144,7 +144,7 @@ static int job_in(const char *mntns, const char *source, const char *target,
 		.opts = optv,
 		.nopts = 1,
 		.nomtab = nomtab,
-		.fake = job_fake,
+		.dry_run = job_fake,
 		.rw = -1,
 	};
 	struct run_state st;
