@@ -30,7 +30,8 @@ automount_head() {
 	atf_set descr "an access to the Where= of an automount unit, native or from fstab, makes the idmapped mount; stopped, the mount leaves utab and the next access makes it again"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl"
-	atf_set timeout 120
+	# About 75 s under QEMU's emulation (tools/kernel-vm).
+	atf_set timeout 300
 }
 automount_body() {
 	require_autofs
