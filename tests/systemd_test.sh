@@ -5,7 +5,9 @@
 # systemd-fstab-generator turns into units, and the native units of
 # fstab-examples/.  Each case boots a systemd of its own in fresh
 # namespaces (tests/systemd_lib.sh.in).  Automount units need autofs in the
-# kernel: they are tested apart, in automount_test.
+# kernel: they are tested apart, in automount_test.  A case that boots
+# systemd takes 30 to 140 s under QEMU's emulation (tools/kernel-vm, Linux
+# 6.1 and 6.12): its timeout is 300 s.
 
 . '@SYSTEMD_LIB@'
 
@@ -14,7 +16,7 @@ fstab_and_unit_head() {
 	atf_set descr "an fstab entry with X-idmap.* and a native Type=idmap unit come up idmapped and stop"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl"
-	atf_set timeout 90
+	atf_set timeout 300
 }
 fstab_and_unit_body() {
 	setup_units
@@ -50,7 +52,7 @@ bad_mapping_head() {
 	atf_set descr "a unit with a bad mapping fails with the helper's message in its status"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl journalctl"
-	atf_set timeout 90
+	atf_set timeout 300
 }
 bad_mapping_body() {
 	mkdir -p units
@@ -134,7 +136,7 @@ names_head() {
 	atf_set descr "a unit whose map names a user's subordinate ranges (idmap=subid:NAME) and an fstab line with user names"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl"
-	atf_set timeout 90
+	atf_set timeout 300
 }
 names_body() {
 	mkdir -p units etc-add
@@ -176,7 +178,6 @@ utab_cycles_head() {
 	atf_set descr "start/stop cycles of fstab and native units, one of them an fstab line with x-systemd.automount, leave one utab record per mount, and none once stopped"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl"
-	# 5 cycles of about 20 s each under QEMU's emulation (tools/kernel-vm).
 	atf_set timeout 300
 }
 utab_cycles_body() {
@@ -212,7 +213,7 @@ reload_changed_map_head() {
 	atf_set descr "systemctl reload after the map of the fstab line changed: refused with both maps, the mount unchanged; restart applies it"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl journalctl"
-	atf_set timeout 120
+	atf_set timeout 300
 }
 reload_changed_map_body() {
 	setup_units
@@ -257,7 +258,7 @@ overlay_head() {
 	atf_set descr "a Type=idmap.overlay unit comes up with every layer idmapped, writes land as on-disk ids, and stops"
 	atf_set require.user root
 	atf_set require.progs "unshare nsenter timeout systemctl"
-	atf_set timeout 90
+	atf_set timeout 300
 }
 overlay_body() {
 	mkdir -p units
