@@ -3,7 +3,9 @@
 #
 # The CI machinery: on an older kernel (tools/kernel-vm), tools/check
 # --kernel keeps a skip only when its reason names a newer Linux than the
-# running one; any other skip counts as a failure.
+# running one; any other skip counts as a failure.  On a kernel without
+# autofs, the runs here leave automount_test out and say so; --kernel says
+# whether it passed, which .ci/run wants from both VMs.
 
 check='@SRCDIR@/tools/check'
 
@@ -78,7 +80,51 @@ skips_on_6_18_body() {
 	judge 6.18.44 "1 passed, 4 failed, 0 skipped"
 }
 
+atf_test_case autofs_left_out
+autofs_left_out_head() {
+	atf_set descr "without autofs, the host runs leave automount_test (and it alone) out, saying so; with autofs they run every program"
+}
+autofs_left_out_body() {
+	CHECK_AUTOFS=no "$check" --host-tests >out 2>err ||
+		atf_fail "tools/check --host-tests failed: $(cat err)"
+	want=$(sed -n 's/^atf_test_program{name="\([^"]*\)".*/\1/p' \
+		'@SRCDIR@/tests/Kyuafile.in' | grep -vx automount_test)
+	[ "$(cat out)" = "$want" ] ||
+		atf_fail "without autofs, the programs are [$(cat out)], want [$want]"
+	grep -qx systemd_test out || atf_fail "systemd_test is left out"
+	! grep -qx automount_test out || atf_fail "automount_test is run"
+	grep -qx "automount_test: not run here: Linux $(uname -r) has no autofs; CI runs it on 6.1 and 6.12 in QEMU" err ||
+		atf_fail "no line says automount_test is not run: [$(cat err)]"
+	CHECK_AUTOFS=yes "$check" --host-tests >out 2>err ||
+		atf_fail "tools/check --host-tests failed: $(cat err)"
+	[ ! -s out ] && [ ! -s err ] ||
+		atf_fail "with autofs: [$(cat out)] [$(cat err)], want all programs, silently"
+}
+
+atf_test_case program_passed
+program_passed_head() {
+	atf_set descr "tools/check --kernel says a program passed only when it ran and every case of it passed"
+	atf_set require.progs kyua
+}
+program_passed_body() {
+	fake_suite
+	"$check" --program-passed "$PWD/results.db" fake_test 2>err
+	grep -qx "tools/check: fake_test: not passed on Linux $(uname -r) (1 of 5 cases passed)" err ||
+		atf_fail "a program with skips: [$(cat err)]"
+	"$check" --program-passed "$PWD/results.db" other_test 2>err
+	grep -qx "tools/check: other_test: not passed on Linux $(uname -r) (0 of 0 cases passed)" err ||
+		atf_fail "a program that did not run: [$(cat err)]"
+	sed -i 's/atf_skip .*; }/:; }/' fake_test
+	rm results.db
+	kyua test --results-file="$PWD/results.db" >kyua.out 2>&1 || true
+	"$check" --program-passed "$PWD/results.db" fake_test 2>err
+	grep -qx "tools/check: fake_test: passed on Linux $(uname -r)" err ||
+		atf_fail "a program whose cases all passed: [$(cat err)]; $(cat kyua.out)"
+}
+
 atf_init_test_cases() {
+	atf_add_test_case autofs_left_out
+	atf_add_test_case program_passed
 	atf_add_test_case skips_on_6_1
 	atf_add_test_case skips_on_6_12
 	atf_add_test_case skips_on_6_18
