@@ -56,9 +56,11 @@ mounts_at() {
 EOS
 }
 
+# A case runs the playbook up to four times, a few seconds each here and
+# minutes under QEMU's emulation (tools/kernel-vm).
 ansible_case() {
 	atf_test_case "$1"
-	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; atf_set timeout 120; }"
+	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; atf_set timeout 600; }"
 }
 
 ansible_case fstab_file "fstab=FILE: mounted, mounted again (no change), then with ro (a remount in place)"
