@@ -49,6 +49,18 @@ expect_play() {
 	grep -Eq "^localhost +: ok=1 +changed=$want .* failed=0 " "$OUT" ||
 		fail "the play did not report changed=$want: $*"
 }
+# busy_in DIR: a process that works in DIR, so that DIR cannot be
+# unmounted; its PID is left in $busy.
+busy_in() {
+	(cd "$1" && exec sleep 100) &
+	busy=$!
+	tries=0
+	until [ "$(readlink "/proc/$busy/cwd" 2>/dev/null || true)" = "$1" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 500 ] || fail "the process in $1 did not start"
+		sleep 0.01
+	done
+}
 # mounts_at DIR: how many mounts are stacked at DIR.
 mounts_at() {
 	awk -v d="$1" '$5 == d { n++ } END { print n + 0 }' /proc/self/mountinfo
@@ -81,8 +93,7 @@ expect_play 0 -e "$F"
 # ro: Ansible rewrites the line and runs mount -o remount -T FILE DIR.
 # With a process in DIR, Ansible could not unmount it instead: the mount
 # changes in place.
-(cd "$W/view" && exec sleep 100) &
-busy=$!
+busy_in "$W/view"
 expect_play 1 -e "$F" -e idmap_opts=ro
 kill "$busy"
 wait "$busy" || true
@@ -116,8 +127,7 @@ assert_utab_exact "$W/view"
 cp "$W/fleet" "$W/fleet.before"
 # Busy: the remount is refused, and so is Ansible's unmount.  The play
 # fails, the old mount stays and Ansible puts the old line back.
-(cd "$W/view" && exec sleep 100) &
-busy=$!
+busy_in "$W/view"
 play -e idmap_uidmap=1000:3:1 -e "idmap_fstab=$W/fleet"
 [ "$rc" != 0 ] || fail "the play succeeded with $W/view busy"
 expect_out "^fatal: .*Error mounting $W/view: umount: $W/view: target is busy"
