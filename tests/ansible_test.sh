@@ -4,8 +4,8 @@
 # The real Ansible (ansible-playbook, ansible.posix.mount) on this machine,
 # with the example playbook fstab-examples/ansible-idmap.yml: states
 # mounted (twice), mounted with other options, mounted with another map,
-# unmounted and absent, in a file of its own (fstab=FILE, which runs
-# mount -T FILE) and in /etc/fstab.  Each case runs in private mount and
+# remounted, unmounted and absent, in a file of its own (fstab=FILE, which
+# runs mount -T FILE) and in /etc/fstab, and ephemeral (no fstab).  Each case runs in private mount and
 # pid namespaces, with a private /run, a private file bound over
 # /etc/fstab, and Ansible's home and temporary files in the work directory.
 
@@ -75,7 +75,7 @@ ansible_case() {
 	eval "$1_head() { atf_set descr '$2'; atf_set require.user root; atf_set timeout 600; }"
 }
 
-ansible_case fstab_file "fstab=FILE: mounted, mounted again (no change), then with ro (a remount in place)"
+ansible_case fstab_file "fstab=FILE: mounted, mounted again (no change), then with ro and remounted (remounts in place)"
 fstab_file_body() {
 	{ ansible_lib; cat <<'EOS'; } | e2e_run
 : >"$W/fleet"
@@ -95,6 +95,9 @@ expect_play 0 -e "$F"
 # changes in place.
 busy_in "$W/view"
 expect_play 1 -e "$F" -e idmap_opts=ro
+# remounted: always mount -o remount,OPTS -T FILE DIR, with the entry's
+# maps among OPTS.
+expect_play 1 -e "$F" -e idmap_opts=ro -e idmap_state=remounted
 kill "$busy"
 wait "$busy" || true
 grep -q ',ro 0 0$' "$W/fleet" || fail "no ro in the line: $(cat "$W/fleet")"
@@ -176,7 +179,35 @@ assert_no_helper_procs
 EOS
 }
 
+ansible_case ephemeral "ephemeral: mount -t idmap -o OPTS SRC DIR, no fstab; again (a remount); another map"
+ephemeral_body() {
+	{ ansible_lib; cat <<'EOS'; } | e2e_run
+# The maps are X-idmap.* options on mount(8)'s command line, which the
+# helper reads there; they win over the entry of /etc/fstab (99).
+expect_play 1 -e idmap_state=ephemeral
+cmp -s "$W/etc-fstab" /etc/fstab || fail "/etc/fstab changed"
+assert_idmapped "$W/view"
+assert_owner "$W/view/u1000" 7 8
+assert_utab_exact "$W/view"
+# Again: Ansible remounts with the same options.
+busy_in "$W/view"
+expect_play 1 -e idmap_state=ephemeral
+kill "$busy"
+wait "$busy" || true
+[ "$(mounts_at "$W/view")" = 1 ] || fail "mounts stacked at $W/view"
+assert_owner "$W/view/u1000" 7 8
+# Another map: the helper refuses the remount, Ansible unmounts and
+# mounts again.
+expect_play 1 -e idmap_state=ephemeral -e idmap_uidmap=1000:9:1
+assert_owner "$W/view/u1000" 9 8
+[ "$(mounts_at "$W/view")" = 1 ] || fail "mounts stacked at $W/view"
+assert_utab_exact "$W/view"
+assert_no_helper_procs
+EOS
+}
+
 atf_init_test_cases() {
+	atf_add_test_case ephemeral
 	atf_add_test_case fstab_file
 	atf_add_test_case changed_map
 	atf_add_test_case etc_fstab
