@@ -84,7 +84,7 @@ static void require_tmpfs_idmap(const struct sandbox *sb)
 	if (sb->tmpfs)
 		return;
 	ATF_REQUIRE(uname(&u) == 0);
-	atf_tc_skip("Linux %s cannot idmap tmpfs (6.3 can)", u.release);
+	atf_tc_skip("Linux %s cannot idmap tmpfs (Linux 6.3 can)", u.release);
 }
 
 static void sandbox_leave(struct sandbox *sb)
