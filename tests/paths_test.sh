@@ -66,11 +66,10 @@ paths_case source_symlink_reidmap "a symlink to an idmapped SRC is followed, and
 source_symlink_reidmap_body() {
 	e2e_run <<'EOS'
 e2e_setup
-kernel_at_least 6 15 || { echo "open_tree_attr needs Linux 6.15" >&2; exit 1; }
 mkdir "$W/mnt2"
 expect_exit 0 mount -t idmap -o "$MAP1000" "$W/ext4" "$W/mnt"
 ln -s "$W/mnt" "$W/srclink"
-expect_exit 0 "$HELPER" "$W/srclink" "$W/mnt2" -o uidmap=1000:7:1,gidmap=1000:8:1
+e2e_kernel_case 6 15 "open_tree_attr()" "$HELPER" "$W/srclink" "$W/mnt2" -o uidmap=1000:7:1,gidmap=1000:8:1
 assert_idmapped "$W/mnt2"
 assert_owner "$W/mnt2/u1000" 7 8
 # A submount that refuses, found from SRC reached through a symlink.
