@@ -11,9 +11,10 @@
  *   only the legacy one (6.1).  Nor would overlayfs take a detached clone
  *   by path: clone_private_mount() wants a mount of the creating task's
  *   own mount namespace.  So a child (stage.c) attaches the clones in a
- *   private mount namespace of its own, names them to overlayfs as "fd/N"
- *   below our /proc/self, creates and fsmount()s the overlay, and hands
- *   the detached overlay back; the staging mounts die with the child.
+ *   private mount namespace of its own, names them to overlayfs by fd
+ *   number below our /proc/self/fd, creates and fsmount()s the overlay,
+ *   and hands the detached overlay back; the staging mounts die with the
+ *   child.
  *
  * FSCONFIG_CMD_CREATE runs under the credentials of the upper directory's
  * owner as the idmap shows it: overlayfs creates its work directory (and
@@ -332,17 +333,70 @@ static void drain(int fsfd)
 		;
 }
 
+/*
+ * The most that fsconfig(FSCONFIG_SET_STRING) takes in one value: 256
+ * bytes, its terminating NUL included (strndup_user() in fs/fsopen.c).
+ */
+#define FSCONFIG_STRING_MAX 255
+
+/* Append to @buf the layers of @key, each named by its fd number, @sep
+ * before each but the first of the string. */
+static void add_fd_names(char *buf, size_t size, const struct layers *ls,
+			 const char *key, const char *sep)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		size_t len = strlen(buf);
+
+		if (strcmp(ls->v[i].key, key) == 0)
+			snprintf(buf + len, size - len, "%s%d", len ? sep : "",
+				 ls->v[i].fd);
+	}
+}
+
+/* The staged route's lowerdir= into *@lower (allocated): the lower layers
+ * by fd number, ':' between them, "::" before each data-only one. */
+static int lower_names(const struct layers *ls, char **lower,
+		       struct diag *d)
+{
+	/* At most 10 digits and two separators a layer. */
+	size_t size = ls->n * 12 + 1;
+
+	*lower = calloc(1, size);
+	if (!*lower)
+		return diag_fail(d, ENOMEM, "out of memory");
+	add_fd_names(*lower, size, ls, "lowerdir+", ":");
+	add_fd_names(*lower, size, ls, "datadir+", "::");
+	return 0;
+}
+
 /* The kernel took no layer fd (@err): the staged route, which names the
- * layers in one "lowerdir" string, can do what this overlayfs can. */
+ * layers by string, can do what this overlayfs can.  A legacy one (@err
+ * EOPNOTSUPP) takes them only in one lowerdir=, no longer than
+ * fsconfig() takes, and has no data-only layers. */
 static int legacy_check(int fsfd, const struct layers *ls, int err,
 			struct diag *d)
 {
+	_cleanup_free_ char *lower = NULL;
+	size_t n = 0;
+	int r;
+
 	drain(fsfd);
-	for (size_t i = 0; err == EOPNOTSUPP && i < ls->n; i++)
+	if (err != EOPNOTSUPP)
+		return 0;
+	for (size_t i = 0; i < ls->n; i++)
 		if (strcmp(ls->v[i].key, "datadir+") == 0)
 			return diag_fail(d, EOPNOTSUPP,
 				"overlay: data-only layers (\"::\" in lowerdir=, datadir+=) need Linux 6.5 or later; this kernel's overlayfs has only the legacy mount API");
-	return 0;
+	r = lower_names(ls, &lower, d);
+	if (r < 0)
+		return r;
+	if (strlen(lower) <= FSCONFIG_STRING_MAX)
+		return 0;
+	for (size_t i = 0; i < ls->n; i++)
+		n += strcmp(ls->v[i].key, "lowerdir+") == 0;
+	return diag_fail(d, E2BIG,
+		"overlay: %zu lower layers are more than this kernel's overlayfs takes: it has only the legacy mount API, which takes them in one lowerdir= of at most %d bytes, and even named by fd number they need %zu; Linux 6.8 or later takes each layer on its own",
+		n, FSCONFIG_STRING_MAX, strlen(lower));
 }
 
 /*
@@ -461,71 +515,73 @@ static int stage_layers(const struct staged *s, struct diag *d)
 	return 0;
 }
 
-/* Append to @buf the layers of @key, "fd/N" each, @sep before each but
- * the first of the string. */
-static void add_fd_paths(char *buf, size_t size, const struct layers *ls,
-			 const char *key, const char *sep)
+/* Name @l to overlayfs by its fd number, as its own value of its key. */
+static int name_one(const struct staged *s, const struct layer *l)
 {
-	for (size_t i = 0; i < ls->n; i++) {
-		size_t len = strlen(buf);
+	char one[16], what[4200];
 
-		if (strcmp(ls->v[i].key, key) == 0)
-			snprintf(buf + len, size - len, "%sfd/%d",
-				 len ? sep : "", ls->v[i].fd);
-	}
+	snprintf(one, sizeof(one), "%d", l->fd);
+	if (fsconfig(s->fsfd, FSCONFIG_SET_STRING, l->key, one, 0) == 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s \"%s\" rejected", role(l->key),
+		 l->path);
+	return attach_fail_fs(s->f, s->fsfd, -1, s->p->req->fstype, what,
+			      errno);
 }
 
 /*
- * The layers as overlayfs reads them from strings on every kernel since
- * 6.1: one lowerdir (':' between layers, "::" before each data-only one),
- * upperdir, workdir.  Each is "fd/N", relative to our /proc/self, which
- * is the working directory: a container's /proc (-N) has no "self" of
- * ours.  No ',' (the legacy API refuses it) and no escapes needed.
+ * The layers as overlayfs reads them from strings, each named by its fd
+ * number, relative to our /proc/self/fd, the working directory (a
+ * container's /proc, with -N, has no "self" of ours).  The lower layers
+ * go in one lowerdir= (':' between them, "::" before each data-only one),
+ * which every kernel since 6.1 takes, while it fits in one fsconfig()
+ * value; past that, each on its own as lowerdir+= or datadir+=, which
+ * overlayfs takes from Linux 6.8 (legacy_check() refused the rest).
+ * Numbers need no escapes and have no ',', which the legacy API refuses.
  */
 static int name_layers(const struct staged *s, struct diag *d)
 {
-	/* At most "fd/" and 10 digits and a separator or two a layer. */
-	size_t size = s->ls->n * 16 + 4;
-	_cleanup_free_ char *lower = calloc(1, size);
-	char one[32];
+	static const char *const each[] = { "lowerdir+", "datadir+" };
+	_cleanup_free_ char *lower = NULL;
+	int r = lower_names(s->ls, &lower, d);
 
-	if (!lower)
-		return diag_fail(d, ENOMEM, "out of memory");
-	add_fd_paths(lower, size, s->ls, "lowerdir+", ":");
-	add_fd_paths(lower, size, s->ls, "datadir+", "::");
-	if (lower[0] && fsconfig(s->fsfd, FSCONFIG_SET_STRING, "lowerdir",
-				 lower, 0) < 0)
-		return attach_fail_fs(s->f, s->fsfd, -1, s->p->req->fstype,
-				      "lower layers rejected", errno);
-	for (size_t i = 0; i < 2; i++) {
-		const struct layer *l = i == 0 ? s->upper : s->work;
-		char what[4200];
-
-		if (!l)
-			continue;
-		snprintf(one, sizeof(one), "fd/%d", l->fd);
-		if (fsconfig(s->fsfd, FSCONFIG_SET_STRING, l->key, one, 0) < 0) {
-			snprintf(what, sizeof(what), "%s \"%s\" rejected",
-				 role(l->key), l->path);
+	if (r < 0)
+		return r;
+	if (strlen(lower) <= FSCONFIG_STRING_MAX) {
+		if (lower[0] && fsconfig(s->fsfd, FSCONFIG_SET_STRING,
+					 "lowerdir", lower, 0) < 0)
 			return attach_fail_fs(s->f, s->fsfd, -1,
-					      s->p->req->fstype, what, errno);
-		}
+					      s->p->req->fstype,
+					      "lower layers rejected", errno);
+	} else {
+		for (size_t k = 0; k < 2; k++)
+			for (size_t i = 0; i < s->ls->n; i++) {
+				if (strcmp(s->ls->v[i].key, each[k]) != 0)
+					continue;
+				r = name_one(s, &s->ls->v[i]);
+				if (r < 0)
+					return r;
+			}
 	}
-	return 0;
+	if (s->upper && (r = name_one(s, s->upper)) < 0)
+		return r;
+	return s->work ? name_one(s, s->work) : 0;
 }
 
 /* In the staging child (stage.c): its own namespace, private already. */
 static int staged_overlay(void *arg, struct diag *d)
 {
 	const struct staged *s = arg;
-	_cleanup_close_ int own = -1;
+	_cleanup_close_ int own = -1, fds = -1;
 	int self = s->p->self, r;
 
 	if (self < 0)
 		self = own = self_open();
-	if (self < 0 || fchdir(self) < 0)
+	if (self >= 0)
+		fds = openat(self, "fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fds < 0 || fchdir(fds) < 0)
 		return diag_fail(d, errno,
-			"overlay: cannot open /proc/self, by which the staged layers are named: %s",
+			"overlay: cannot open /proc/self/fd, by which the staged layers are named: %s",
 			strerror(errno));
 	r = stage_layers(s, d);
 	if (r == 0)

@@ -753,6 +753,100 @@ static void staged_route(int err)
 ROOT_CASE(overlay_staged_ebadf, staged_route(EBADF))
 ROOT_CASE(overlay_staged_eopnotsupp, staged_route(EOPNOTSUPP))
 
+/*
+ * The staged route names the layers to overlayfs by string, and one
+ * fsconfig() value holds at most 255 bytes.  @n lower layers (each with a
+ * file of its own, on-disk 0, the first on top) and an upper, on the route
+ * of @err: named by fd number, 60 fit in one lowerdir= (as "fd/N" they
+ * did not); 150 do not, and go one by one as lowerdir+= where overlayfs
+ * has the new mount API (EBADF), or are refused, naming the version and
+ * the limit, where it has only the legacy one (EOPNOTSUPP).  Either way
+ * no fd, child or mount is left but the overlay.
+ */
+static void staged_layers(int err, int n, bool works)
+{
+	struct sandbox sb;
+	struct diag d = { "" };
+	unsigned char before[32], after[32];
+	size_t size = (size_t)n * 512 + 1024, len;
+	char *opts = malloc(size);
+	char path[512];
+	struct stat st;
+	int fd, lines, rc;
+
+	ATF_REQUIRE(opts);
+	sandbox_enter(&sb);
+	len = (size_t)snprintf(opts, size,
+		"uidmap=0:100000:65536,gidmap=0:100000:65536,upperdir=%s/upper,workdir=%s/work,lowerdir=",
+		sb.src, sb.src);
+	for (int k = 0; k < n; k++) {
+		snprintf(path, sizeof(path), "%s/layer%03d", sb.src, k);
+		ATF_REQUIRE(mkdir(path, 0755) == 0);
+		len += (size_t)snprintf(opts + len, size - len, "%s%s",
+					k ? ":" : "", path);
+		snprintf(path, sizeof(path), "%s/layer%03d/f%d", sb.src, k, k);
+		ATF_REQUIRE((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC,
+				       0644)) >= 0);
+		ATF_REQUIRE(write(fd, path, strlen(path)) > 0);
+		close(fd);
+		/* "top" in every layer: the first one's shows. */
+		snprintf(path, sizeof(path), "%s/layer%03d/top", sb.src, k);
+		ATF_REQUIRE((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC,
+				       0644)) >= 0);
+		ATF_REQUIRE(write(fd, k ? "x" : "0", 1) == 1);
+		close(fd);
+	}
+	ATF_REQUIRE(len < size);
+	snprintf(path, sizeof(path), "%s/upper", sb.src);
+	ATF_REQUIRE(mkdir(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/work", sb.src);
+	ATF_REQUIRE(mkdir(path, 0755) == 0);
+
+	fault_step = ATTACH_OVERLAY_FD;
+	fault_errno = err;
+	attach_test_fault = inject;
+	fd_set_of(before);
+	lines = mountinfo_lines();
+	rc = job_with("overlay", sb.dst, "overlay", opts, true, &d);
+	fd_set_of(after);
+	attach_test_fault = NULL;
+	ATF_CHECK(memcmp(before, after, sizeof(before)) == 0);
+	require_no_children();
+	if (works) {
+		char c = 0;
+
+		ATF_CHECK_EQ_MSG(rc, 0, "%s", d.msg);
+		ATF_CHECK_EQ(mountinfo_lines(), lines + 1);
+		for (int k = 0; k < n; k += n - 1) {
+			snprintf(path, sizeof(path), "%s/f%d", sb.dst, k);
+			ATF_CHECK_MSG(stat(path, &st) == 0 &&
+				      st.st_uid == 100000, "%s", path);
+		}
+		snprintf(path, sizeof(path), "%s/top", sb.dst);
+		ATF_REQUIRE((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+		ATF_CHECK(read(fd, &c, 1) == 1 && c == '0');
+		close(fd);
+		umount2(sb.dst, MNT_DETACH);
+	} else {
+		char want[64];
+
+		ATF_CHECK_EQ_MSG(rc, EXIT_MOUNT, "%s", d.msg);
+		snprintf(want, sizeof(want), "%d lower layers", n);
+		CHECK_MSG_HAS(&d, want);
+		CHECK_MSG_HAS(&d, "at most 255 bytes");
+		CHECK_MSG_HAS(&d, "Linux 6.8 or later");
+		ATF_CHECK(!strchr(d.msg, '\n'));
+		ATF_CHECK(!is_mounted(sb.dst));
+	}
+	ATF_CHECK_EQ(mountinfo_lines(), lines);
+	free(opts);
+	sandbox_leave(&sb);
+}
+
+ROOT_CASE(overlay_staged_60_layers_legacy, staged_layers(EOPNOTSUPP, 60, true))
+ROOT_CASE(overlay_staged_150_layers_legacy, staged_layers(EOPNOTSUPP, 150, false))
+ROOT_CASE(overlay_staged_150_layers, staged_layers(EBADF, 150, true))
+
 /* A "container": a process in mount and PID namespaces of its own, whose
  * init has mounted a /proc of its own, where our PIDs do not exist. */
 static pid_t container_start(void)
@@ -1242,6 +1336,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, show_from_utab_mount8_shape);
 	ATF_TP_ADD_TC(tp, overlay_staged_ebadf);
 	ATF_TP_ADD_TC(tp, overlay_staged_eopnotsupp);
+	ATF_TP_ADD_TC(tp, overlay_staged_60_layers_legacy);
+	ATF_TP_ADD_TC(tp, overlay_staged_150_layers_legacy);
+	ATF_TP_ADD_TC(tp, overlay_staged_150_layers);
 	ATF_TP_ADD_TC(tp, overlay_staged_into_container);
 	ATF_TP_ADD_TC(tp, overlay_legacy_data_layers);
 	ATF_TP_ADD_TC(tp, overlay_staged_create_fails);

@@ -108,6 +108,40 @@ same_lines "$before"
 EOS
 }
 
+overlay_case many_layers "60 and 150 lower layers: more than one fsconfig() value (255 bytes) holds, on every route; a legacy overlayfs refuses 150, naming Linux 6.8"
+many_layers_body() {
+	{ layers; cat <<'EOS'; } | e2e_run
+e2e_setup
+B="$W/ext4/many"
+mkdir -p "$B/rw/upper" "$B/rw/work"
+chmod 0777 "$B/rw/upper"
+for k in $(seq 0 149); do
+	mkdir "$B/l$k"
+	echo "$k" >"$B/l$k/top"
+	echo "$k" >"$B/l$k/f$k"
+	chown "$k:$k" "$B/l$k/f$k"
+done
+# lowerdir= of the first N layers, l0 on top.
+lower() { seq -f "$B/l%g" 0 $(($1 - 1)) | paste -sd:; }
+before=$(lines)
+expect_exit 0 mount -t idmap.overlay -o "lowerdir=$(lower 60),upperdir=$B/rw/upper,workdir=$B/rw/work,$MAPS" overlay "$W/mnt"
+[ "$(cat "$W/mnt/top")" = 0 ] || fail "60 layers: the first is not on top"
+assert_owner "$W/mnt/f0" 100000 100000
+assert_owner "$W/mnt/f59" 100059 100059
+as_user 100007 / touch "$W/mnt/new"
+assert_owner "$B/rw/upper/new" 7 7
+umount "$W/mnt"
+same_lines "$before"
+e2e_kernel_case 6 8 "overlayfs's lowerdir+= (more lower layers than one lowerdir= of 255 bytes names)" \
+	mount -t idmap.overlay -o "lowerdir=$(lower 150),upperdir=$B/rw/upper,workdir=$B/rw/work,$MAPS" overlay "$W/mnt"
+[ "$(cat "$W/mnt/top")" = 0 ] || fail "150 layers: the first is not on top"
+assert_owner "$W/mnt/f149" 100149 100149
+assert_owner "$W/mnt/new" 100007 100007
+umount "$W/mnt"
+same_lines "$before"
+EOS
+}
+
 overlay_case escaped_comma "a comma escaped with a backslash belongs to the layer path, in lowerdir=, upperdir= and workdir=, as overlayfs reads it"
 escaped_comma_body() {
 	{ layers; cat <<'EOS'; } | e2e_run
@@ -429,7 +463,7 @@ EOS
 }
 
 atf_init_test_cases() {
-	for c in layers lower_only escaped_comma upper_owner userns options \
+	for c in layers lower_only many_layers escaped_comma upper_owner userns options \
 		errors fstab_utab remount remount_layers stacked fake; do
 		atf_add_test_case "$c"
 	done
