@@ -311,6 +311,13 @@ expect_exit 0 "$HELPER" --show
 expect_exit 1 "$HELPER" --show -N "$ns" other/mnt
 expect_one_line_err
 expect_err '^mount\.idmap: -N: "other/mnt" is a relative path'
+# --show needs no privilege, but entering a namespace does: exit 32.
+expect_exit 0 as_user 1000 / /sbin/mount.idmap --show
+run as_user 1000 / /sbin/mount.idmap --show -N "$ns" "$W/other/mnt"
+[ "$rc" = 32 ] || fail "--show -N as uid 1000: exit $rc, want 32"
+expect_one_line_err
+expect_err "^mount\\.idmap: mount namespace \"/proc/$ns/ns/mnt\": Permission denied\$"
+[ ! -s "$OUT" ] || fail "--show -N as uid 1000 printed: $(cat "$OUT")"
 kill "$ns"
 wait "$ns" || true
 EOS
