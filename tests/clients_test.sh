@@ -27,6 +27,11 @@ private_etc_fstab() {
 	unset LIBMOUNT_FSTAB
 	second_source
 }
+
+# $W/fleet: the fstab of -T, with one entry for $W/mnt, a map of its own.
+fleet_fstab() {
+	echo "$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:7:1,X-idmap.gidmap=1000:8:1 0 0" >"$W/fleet"
+}
 '
 
 e2e_run() {
@@ -47,9 +52,7 @@ fstab_file_body() {
 	e2e_run <<'EOS'
 e2e_setup
 private_etc_fstab
-cat >"$W/fleet" <<EOF
-$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:7:1,X-idmap.gidmap=1000:8:1 0 0
-EOF
+fleet_fstab
 F="$W/fleet"
 # Ansible's fstab=FILE runs "mount -T FILE DIR".
 for spelling in "-T $F $W/mnt" "-T$F $W/mnt" "--fstab $F $W/mnt" \
@@ -83,9 +86,7 @@ fstab_file_trust_body() {
 	e2e_run <<'EOS'
 e2e_setup
 private_etc_fstab
-cat >"$W/fleet" <<EOF
-$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:7:1,X-idmap.gidmap=1000:8:1 0 0
-EOF
+fleet_fstab
 # A script named mount whose command line says -T: not mount(8), so its
 # command line is not read, and /etc/fstab's entry is used.
 mkdir "$W/bin"
@@ -141,9 +142,7 @@ remount_changed_map_body() {
 	e2e_run <<'EOS'
 e2e_setup
 private_etc_fstab
-cat >"$W/fleet" <<EOF
-$W/ext4 $W/mnt idmap X-idmap.uidmap=1000:7:1,X-idmap.gidmap=1000:8:1 0 0
-EOF
+fleet_fstab
 expect_exit 0 mount -T "$W/fleet" "$W/mnt"
 cp /run/mount/utab "$W/utab.before"
 sed -i 's/1000:7:1/1000:0:1/; s/ 0 0$/,ro 0 0/' "$W/fleet"
