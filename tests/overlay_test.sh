@@ -137,8 +137,17 @@ e2e_kernel_case 6 8 "overlayfs's lowerdir+= (more lower layers than one lowerdir
 [ "$(cat "$W/mnt/top")" = 0 ] || fail "150 layers: the first is not on top"
 assert_owner "$W/mnt/f149" 100149 100149
 assert_owner "$W/mnt/new" 100007 100007
+# The second day: its record (every layer, some 6 KiB) reads back, a
+# remount finds the overlay by it, umount removes it.
+grep -q "TARGET=$W/mnt .*x-idmap.lowerdir=$B/l0:.*:$B/l149," /run/mount/utab ||
+	fail "utab: no record of the 150 layers: $(cat /run/mount/utab)"
+expect_exit 0 mount -o remount,ro "$W/mnt"
+assert_vfs "$W/mnt" ro
+expect_exit 0 "$HELPER" --show "$W/mnt"
+[ "$(cat "$OUT")" = "$MAPS" ] || fail "--show printed: $(cat "$OUT")"
 umount "$W/mnt"
 same_lines "$before"
+! grep -q "TARGET=$W/mnt " /run/mount/utab || fail "utab: $(cat /run/mount/utab)"
 EOS
 }
 
