@@ -77,7 +77,7 @@ ansible_case() {
 
 ansible_case fstab_file "fstab=FILE: mounted, mounted again (no change), then with ro and remounted (remounts in place)"
 fstab_file_body() {
-	{ ansible_lib; cat <<'EOS'; } | e2e_run
+	e2e_run "$(ansible_lib)" <<'EOS'
 : >"$W/fleet"
 F="idmap_fstab=$W/fleet"
 expect_play 1 -e "$F"
@@ -112,7 +112,7 @@ EOS
 
 ansible_case changed_map "mounted with another map: Ansible unmounts and mounts again; busy, the play fails and the old mount stays"
 changed_map_body() {
-	{ ansible_lib; cat <<'EOS'; } | e2e_run
+	e2e_run "$(ansible_lib)" <<'EOS'
 : >"$W/fleet"
 expect_play 1 -e "idmap_fstab=$W/fleet"
 # Two extents, separated by a space: Ansible writes \040.  The helper
@@ -153,7 +153,7 @@ EOS
 
 ansible_case etc_fstab "/etc/fstab (a private copy): mounted, unmounted, mounted, absent"
 etc_fstab_body() {
-	{ ansible_lib; cat <<'EOS'; } | e2e_run
+	e2e_run "$(ansible_lib)" <<'EOS'
 line="$W/ext4 $W/view idmap X-idmap.uidmap=1000:7:1,X-idmap.gidmap=1000:8:1 0 0"
 # Ansible replaces the entry for $W/view and keeps the comment.
 expect_play 1
@@ -181,7 +181,7 @@ EOS
 
 ansible_case ephemeral "ephemeral: mount -t idmap -o OPTS SRC DIR, no fstab; again (a remount); another map"
 ephemeral_body() {
-	{ ansible_lib; cat <<'EOS'; } | e2e_run
+	e2e_run "$(ansible_lib)" <<'EOS'
 # The maps are X-idmap.* options on mount(8)'s command line, which the
 # helper reads there; they win over the entry of /etc/fstab (99).
 expect_play 1 -e idmap_state=ephemeral

@@ -165,7 +165,7 @@ EOS
 
 beyond_case recursive "recursive (through mount(8)) and rbind idmap the whole tree"
 recursive_body() {
-	{ echo e2e_setup; make_tree; cat <<'EOS'; } | e2e_run
+	e2e_run "$(echo e2e_setup; make_tree)" <<'EOS'
 expect_exit 0 mount -t idmap -o recursive,uidmap=1000:0:1,gidmap=1000:0:1 "$W/ext4" "$W/mnt"
 assert_idmapped "$W/mnt"
 assert_idmapped "$W/mnt/sub"

@@ -5,7 +5,8 @@
 # --kernel keeps a skip only when its reason names a newer Linux than the
 # running one; any other skip counts as a failure.  On a kernel without
 # autofs, the runs here leave automount_test out and say so; --kernel says
-# whether it passed, which .ci/run wants from both VMs.
+# whether it passed, which .ci/run wants from both VMs.  A case that the
+# kernel cannot run is reported skipped, not passed.
 
 check='@SRCDIR@/tools/check'
 
@@ -40,6 +41,37 @@ judge() {
 		atf_fail "tools/check --judge-skips failed: $(cat err)"
 	[ "$(tail -n 1 out)" = "$2" ] ||
 		atf_fail "on Linux $1: \"$(tail -n 1 out)\", want \"$2\"; $(cat err)"
+}
+
+atf_test_case e2e_skip_reported
+e2e_skip_reported_head() {
+	atf_set descr "a case that e2e_skip ends, its prelude given to e2e_run, is reported skipped with its reason (kyua), not passed"
+	atf_set require.user root
+	atf_set require.progs "kyua unshare"
+}
+e2e_skip_reported_body() {
+	cat >fake_test <<'EOF'
+#! @ATF_SH@
+. '@E2E_RUN@'
+atf_test_case lacks
+lacks_body() {
+	e2e_run 'lib() { echo from-the-prelude >"$W/prelude"; }' <<'EOS'
+lib
+e2e_skip "Linux 1.0 lacks a feature (Linux 99.1 has it)"
+echo not-reached >"$W/after"
+EOS
+	[ -e prelude ] || atf_fail "the prelude did not run"
+	[ ! -e after ] || atf_fail "the script went on after e2e_skip"
+}
+atf_init_test_cases() {
+	atf_add_test_case lacks
+}
+EOF
+	chmod +x fake_test
+	printf 'syntax(2)\ntest_suite("fake")\natf_test_program{name="fake_test"}\n' >Kyuafile
+	kyua test --results-file="$PWD/results.db" >kyua.out 2>&1 || true
+	grep -qx 'fake_test:lacks  ->  skipped: Linux 1.0 lacks a feature (Linux 99.1 has it)  \[[0-9.]*s\]' kyua.out ||
+		atf_fail "not reported skipped: $(cat kyua.out)"
 }
 
 atf_test_case skips_on_6_1
@@ -124,6 +156,7 @@ program_passed_body() {
 
 atf_init_test_cases() {
 	atf_add_test_case autofs_left_out
+	atf_add_test_case e2e_skip_reported
 	atf_add_test_case program_passed
 	atf_add_test_case skips_on_6_1
 	atf_add_test_case skips_on_6_12

@@ -34,11 +34,11 @@ fleet_fstab() {
 }
 '
 
-e2e_run() {
-	{ cat '@E2E_LIB@'; echo "$CLIENTS_LIB"; cat; } >script.sh
-	unshare --mount --propagation private --pid --fork --mount-proc \
-		/bin/sh -eu script.sh ||
-		atf_fail "the script failed; see its stderr"
+. '@E2E_RUN@'
+
+# clients_run: e2e_run with the functions above.
+clients_run() {
+	e2e_run "$CLIENTS_LIB"
 }
 
 # clients_case NAME DESCRIPTION: a case that needs root.
@@ -49,7 +49,7 @@ clients_case() {
 
 clients_case fstab_file "mount -T FILE, in every spelling, by DIR and by SRC"
 fstab_file_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 fleet_fstab
@@ -83,7 +83,7 @@ EOS
 
 clients_case fstab_file_trust "-T is read only from mount(8) itself"
 fstab_file_trust_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 fleet_fstab
@@ -106,7 +106,7 @@ EOS
 
 clients_case mount_all_fstab_file "mount -a -T FILE; again, it skips; a changed map is named"
 mount_all_fstab_file_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 mkdir "$W/mnt2"
@@ -139,7 +139,7 @@ EOS
 # a unit that systemd-fstab-generator made from the line.
 clients_case remount_changed_map "mount -o remount DIR after the map of the entry changed: refused, nothing changes"
 remount_changed_map_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 fleet_fstab
@@ -172,7 +172,7 @@ EOS
 
 clients_case remount_same_map "mount -o remount DIR with the map of the entry unchanged: the attributes change"
 remount_same_map_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 cat >"$W/fleet" <<EOF
@@ -197,7 +197,7 @@ EOS
 
 clients_case x_mount_idmap "X-mount.idmap= in an entry of type idmap and in -o: the mapping, one mount"
 x_mount_idmap_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 mkdir "$W/mnt2"
@@ -238,7 +238,7 @@ EOS
 
 clients_case x_mount_idmap_failure "X-mount.idmap= and a failing helper: no stray mount, on any mount(8)"
 x_mount_idmap_failure_body() {
-	e2e_run <<'EOS'
+	clients_run <<'EOS'
 e2e_setup
 private_etc_fstab
 # util-linux 2.39 and later idmap DIR themselves after the helper when

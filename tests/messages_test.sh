@@ -31,7 +31,7 @@ expect_no_raw() {
 
 messages_case option_name "an option name with a newline, a tab and ESC is escaped"
 option_name_body() {
-	{ echo "$NL_TAB_ESC_LIB"; cat <<'EOS'; } | e2e_run
+	e2e_run "$NL_TAB_ESC_LIB" <<'EOS'
 e2e_setup
 expect_rejected 'unknown option' \
 	"$HELPER" "$W/ext4" "$W/mnt" -o "$MAP1000,a$NL$TAB${ESC}b\\c"
@@ -46,7 +46,7 @@ EOS
 
 messages_case paths "paths with a newline, a tab and ESC are escaped, through mount(8)"
 paths_body() {
-	{ echo "$NL_TAB_ESC_LIB"; cat <<'EOS'; } | e2e_run
+	e2e_run "$NL_TAB_ESC_LIB" <<'EOS'
 e2e_setup
 odd="$W/a$NL$TAB${ESC}b"
 odd_esc="$W/a\\012\\011\\033b"
@@ -64,7 +64,7 @@ EOS
 
 messages_case kernel_text "the message of the filesystem is escaped too"
 kernel_text_body() {
-	{ echo "$NL_TAB_ESC_LIB"; cat <<'EOS'; } | e2e_run
+	e2e_run "$NL_TAB_ESC_LIB" <<'EOS'
 e2e_setup
 expect_mount_failed 'rejected' "$W/mnt" \
 	mount -t idmap.tmpfs -o "$MAP1000,bo${TAB}gus=1" none "$W/mnt"
@@ -75,7 +75,7 @@ EOS
 
 messages_case show_escapes "--show escapes targets as mountinfo does"
 show_escapes_body() {
-	{ echo "$NL_TAB_ESC_LIB"; cat <<'EOS'; } | e2e_run
+	e2e_run "$NL_TAB_ESC_LIB" <<'EOS'
 e2e_setup
 odd="$W/t${TAB}a${NL}b c\\d"
 mkdir "$odd"

@@ -33,7 +33,7 @@ done
 
 # names_run: e2e_run of the script on stdin, after NAMES_SETUP.
 names_run() {
-	{ echo "$NAMES_SETUP"; cat; } | e2e_run
+	e2e_run "$NAMES_SETUP"
 }
 
 names_case user_and_group_names "uidmap=/gidmap= with names, through mount(8)"

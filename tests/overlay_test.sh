@@ -38,7 +38,7 @@ EOS
 
 overlay_case layers "owners through the overlay, writes, copy-up and whiteouts land as on-disk INNER ids (both trees)"
 layers_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 for base in "$W/fs" "$W/ext4"; do
 	mk_layers "$base"
@@ -79,7 +79,7 @@ EOS
 
 overlay_case lower_only "a lower-only overlay is read-only and idmapped; a backslash in lowerdir= escapes a colon"
 lower_only_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/fs"
 mkdir "$W/fs/c:olon"
@@ -110,7 +110,7 @@ EOS
 
 overlay_case many_layers "60 and 150 lower layers: more than one fsconfig() value (255 bytes) holds, on every route; a legacy overlayfs refuses 150, naming Linux 6.8"
 many_layers_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 B="$W/ext4/many"
 mkdir -p "$B/rw/upper" "$B/rw/work"
@@ -153,7 +153,7 @@ EOS
 
 overlay_case escaped_comma "a comma escaped with a backslash belongs to the layer path, in lowerdir=, upperdir= and workdir=, as overlayfs reads it"
 escaped_comma_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 B="$W/ext4"
 mkdir -p "$B/l1" "$B/c,omma" "$B/r,w/upper" "$B/r,w/work"
@@ -176,7 +176,7 @@ EOS
 
 overlay_case upper_owner "the owner of the upper is judged by the map (is its on-disk owner an INNER id?), not by the overflow id the mount shows"
 upper_owner_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 L="lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
@@ -204,7 +204,7 @@ EOS
 
 overlay_case userns "userns= gives the layers the maps of an existing user namespace"
 userns_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 e2e_userns_start "0 100000 65536" "0 100000 65536"
@@ -224,7 +224,7 @@ EOS
 
 overlay_case options "overlay options pass through; ro and nosuid apply to the overlay mount"
 options_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 L="lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
@@ -254,7 +254,7 @@ EOS
 
 overlay_case errors "errors name the layer, or quote overlayfs; nothing is left mounted"
 errors_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 mkdir "$W/other"
@@ -301,7 +301,7 @@ EOS
 
 overlay_case fstab_utab "fstab entry and mount -a, the utab record, --show, remount,ro, and umount leaves utab as it was"
 fstab_utab_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 cat >"$W/fstab" <<EOF
@@ -356,7 +356,7 @@ EOS
 
 overlay_case remount "remount changes the attributes of the overlay mount, as mount(8) merges them, and keeps its layers"
 remount_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/fs"
 expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/fs/l1,upperdir=$W/fs/rw/upper,workdir=$W/fs/rw/work,$MAPS,nosuid,nodev" overlay "$W/mnt"
@@ -383,7 +383,7 @@ EOS
 
 overlay_case remount_layers "remount with layer options: other layers are refused (exit 1) and change nothing; the own ones are accepted, and unnamed attributes stay"
 remount_layers_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 L="lowerdir=$W/ext4/l1:$W/ext4/l2,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"
@@ -420,7 +420,7 @@ EOS
 
 overlay_case stacked "a plain overlay mounted over an idmap.overlay is not taken for it: --show, remount, umount"
 stacked_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 expect_exit 0 mount -t idmap.overlay -o "lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work,$MAPS,nosuid,nodev,noexec" overlay "$W/mnt"
@@ -452,7 +452,7 @@ EOS
 
 overlay_case fake "-f checks the layers and options, and writes and mounts nothing"
 fake_body() {
-	{ layers; cat <<'EOS'; } | e2e_run
+	e2e_run "$(layers)" <<'EOS'
 e2e_setup
 mk_layers "$W/ext4"
 L="lowerdir=$W/ext4/l1,upperdir=$W/ext4/rw/upper,workdir=$W/ext4/rw/work"

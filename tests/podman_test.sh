@@ -34,7 +34,7 @@ podman_case() {
 
 podman_case volume "volume create with type=idmap, mount (idmapped), unmount, twice"
 volume_body() {
-	{ podman_lib; cat <<'EOS'; } | e2e_run
+	e2e_run "$(podman_lib)" <<'EOS'
 expect_exit 0 pod volume create --opt type=idmap --opt "device=$W/ext4" \
 	--opt o=uidmap=1000:7:1,gidmap=1000:8:1 v1
 for cycle in 1 2; do
@@ -55,7 +55,7 @@ EOS
 
 podman_case bad_map "a bad map: the error of podman is the line of the helper, nothing is mounted"
 bad_map_body() {
-	{ podman_lib; cat <<'EOS'; } | e2e_run
+	e2e_run "$(podman_lib)" <<'EOS'
 p="$W/pod/root/volumes/bad/_data"
 expect_exit 0 pod volume create --opt type=idmap --opt "device=$W/ext4" \
 	--opt o=uidmap=1000:7:0,gidmap=1000:8:1 bad
