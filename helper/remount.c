@@ -81,22 +81,34 @@ int remount_check_source(const struct remount_target *t, const char *source,
 		source, t->facts.source ? t->facts.source : "none");
 }
 
-/* Is option @key of @optstr there, with the value @value (NULL: none)?
+/* Is option @key of @optstr there, with the value @value (NULL: none), at
+ * any of its occurrences?
  * A quoted value is compared without its quotes. */
 static bool opt_is(const char *optstr, const char *key, const char *value)
 {
-	char *val;
-	size_t len;
+	char *opts = (char *)optstr, *name, *val;
+	size_t nlen, len;
 
-	if (!optstr || mnt_optstr_get_option(optstr, key, &val, &len) != 0)
-		return false;
-	if (!value)
-		return len == 0;
-	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
-		val++;
-		len -= 2;
+	/* Every occurrence: a key may repeat (lowerdir+=6,lowerdir+=7). */
+	while (opts && mnt_optstr_next_option(&opts, &name, &nlen, &val,
+					      &len) == 0) {
+		if (nlen != strlen(key) || memcmp(name, key, nlen) != 0)
+			continue;
+		if (!value) {
+			if (!val || len == 0)
+				return true;
+			continue;
+		}
+		if (!val)
+			continue;
+		if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+			val++;
+			len -= 2;
+		}
+		if (strlen(value) == len && memcmp(val, value, len) == 0)
+			return true;
 	}
-	return strlen(value) == len && memcmp(val, value, len) == 0;
+	return false;
 }
 
 /* Has the superblock option @p, with the same value, as mountinfo shows

@@ -13,6 +13,7 @@
 
 #include "caller.h"
 #include "options.h"
+#include "remount.h"
 
 /* Exact attribute words. */
 #define CHECK_ATTR(req, set, clr)                                          \
@@ -966,9 +967,68 @@ ATF_TC_BODY(caller_cmdline, tc)
 	caller_free(&c);
 }
 
+/*
+ * remount: a filesystem option given must be one the mount has, as
+ * mountinfo shows it.  A key may repeat there: an overlay whose layers
+ * went one by one (lowerdir+=, the staged route past 255 bytes, 6.8 to
+ * 6.14) shows one lowerdir+= per layer, each with its own value, and
+ * mount(8) passes them all back.
+ */
+ATF_TC_WITHOUT_HEAD(remount_params_repeated);
+ATF_TC_BODY(remount_params_repeated, tc)
+{
+	static const struct {
+		const char *key, *value;
+		bool ok;
+	} rows[] = {
+		{ "lowerdir+", "6", true },
+		{ "lowerdir+", "7", true },	/* not the first occurrence */
+		{ "lowerdir+", "155", true },
+		{ "lowerdir+", "5", false },	/* none of them */
+		{ "upperdir", "156", true },
+		{ "workdir", "157", true },
+		{ "workdir", "7", false },
+		{ "index", NULL, false },	/* a flag it lacks */
+		{ "xino", "off", true },
+		{ "xino", "on", false },
+		{ "redirect_dir", "on", false },
+	};
+	struct remount_target t = REMOUNT_TARGET_INIT;
+	struct idmap_request *req = new_req();
+	char fs[2048] = "rw,lowerdir+=6";
+
+	(void)tc;
+	for (int k = 7; k <= 155; k++)
+		snprintf(fs + strlen(fs), sizeof(fs) - strlen(fs),
+			 ",lowerdir+=%d", k);
+	strcat(fs, ",upperdir=156,workdir=157,xino=off,uuid=on");
+	t.facts.fs_options = fs;
+	t.facts.overlay = true;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fs_param p = { (char *)rows[i].key,
+				      (char *)rows[i].value };
+		struct diag d = { "" };
+		int r;
+
+		req->params = &p;
+		req->nparams = 1;
+		r = remount_check_params(&t, req, &d);
+		ATF_CHECK_MSG(rows[i].ok ? r == 0 : r == -EINVAL,
+			      "%s=%s: %d %s", rows[i].key,
+			      rows[i].value ? rows[i].value : "(flag)", r,
+			      d.msg);
+		if (!rows[i].ok)
+			CHECK_MSG_HAS(&d, rows[i].key);
+	}
+	req->params = NULL;
+	req->nparams = 0;
+	free_req(req);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, classify_own);
+	ATF_TP_ADD_TC(tp, remount_params_repeated);
 	ATF_TP_ADD_TC(tp, classify_vfs);
 	ATF_TP_ADD_TC(tp, classify_bind);
 	ATF_TP_ADD_TC(tp, classify_inert);
